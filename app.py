@@ -1,0 +1,22 @@
+"""Entrypoint and frame: page config, the sample-data banner, the sidebar, and navigation."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import sidebar
+from ui.state import session
+
+st.set_page_config(page_title="AI Support Performance", page_icon=":material/support_agent:", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
+]
+
+nav = st.navigation(PAGES)
+s = session()
+sidebar.render(s)
+if s.is_sample:
+    st.info("You are looking at sample data - upload your exports on the Data page", icon=":material/science:")
+nav.run()

@@ -1,0 +1,1 @@
+"""Pure metric code: no Streamlit import anywhere under this package."""

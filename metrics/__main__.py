@@ -1,0 +1,118 @@
+"""Headless CLI: python -m metrics report FILE... [--settings s.toml] [--set k=v] [--json out.json]."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from metrics import db as dbmod
+from metrics import ingest
+from metrics import settings as settings_mod
+from metrics.mapping import load_mappings
+from metrics.report import build_report
+from metrics.schema import TABLES, IngestError
+
+DESCRIPTION = """Compute the AI support report from exported files, without the app.
+
+Files are recognised by their headers as conversations (tickets), messages or accounts.
+Give a table explicitly with --table conversations=path when recognition fails."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m metrics", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser(
+        "report",
+        help="load files and write the report",
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("files", nargs="*", metavar="FILE", help="CSV, TSV, .xlsx, Parquet or JSON-lines exports (.gz ok)")
+    r.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        metavar="TABLE=PATH",
+        help="load PATH as TABLE (conversations, messages or accounts)",
+    )
+    r.add_argument("--mapping", metavar="MAPPING.json", help="column mappings saved from the Data page")
+    r.add_argument("--settings", metavar="SETTINGS.toml", help="settings file (flat TOML, SPEC section 5 keys)")
+    r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one setting")
+    r.add_argument("--json", metavar="OUT.json", help="write the JSON report here ('-' for standard output)")
+    return p
+
+
+def _fail(msg: str) -> int:
+    print(f"error: {msg}", file=sys.stderr)
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        s = settings_mod.load(args.settings) if args.settings else settings_mod.Settings()
+        s = settings_mod.apply_overrides(s, args.set)
+    except settings_mod.SettingsError as e:
+        return _fail(str(e))
+    except OSError as e:
+        return _fail(f"cannot read the settings file {args.settings}: {e.strerror}.")
+    paths: list[tuple[str, str | None]] = [(f, None) for f in args.files]
+    for spec in args.table:
+        if "=" not in spec:
+            return _fail(f"--table expects TABLE=PATH, got {spec!r}.")
+        t, path = spec.split("=", 1)
+        paths.append((path, t.strip()))
+    if not paths:
+        return _fail("give at least one file to load.")
+    try:
+        mappings = load_mappings(open(args.mapping, encoding="utf-8").read()) if args.mapping else {}
+    except (IngestError, OSError) as e:
+        return _fail(str(e))
+    files = []
+    forced: dict[str, str] = {}
+    for path, table in paths:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as e:
+            return _fail(f"cannot read {path}: {e.strerror}.")
+        name = os.path.basename(path)
+        files.append((name, data))
+        if table:
+            if table not in TABLES:
+                return _fail(f"--table: unknown table {table!r}; use conversations, messages or accounts.")
+            forced[name] = table
+    db = dbmod.connect()
+    try:
+        result = ingest.load(db, files, s, mappings, tables=forced)
+        dbmod.lock_down(db)
+        if not result.files:
+            return _fail(" ".join(result.errors) or "no file could be loaded.")
+        for err in result.errors:
+            print(f"warning: {err}", file=sys.stderr)
+        report = build_report(db, s, result)
+        if args.json:
+            text = json.dumps(report, indent=2, ensure_ascii=False, default=str)
+            if args.json == "-":
+                print(text)
+            else:
+                with open(args.json, "w", encoding="utf-8") as fh:
+                    fh.write(text)
+        d = report["data"]
+        print(
+            f"Loaded {d['conversations']:,} conversations ({d['ai_conversations']:,} AI, "
+            f"{d['human_conversations']:,} human), {d['messages']:,} messages, {d['accounts']:,} accounts; "
+            f"{d['rejected_rows']:,} rows rejected.",
+            file=sys.stderr,
+        )
+        return 0
+    finally:
+        db.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,503 @@
+"""Files -> canonical DuckDB tables (conversations, messages, accounts) and a data-quality report.
+
+Flow: `readers.read_file` (bytes -> raw text table) -> `mapping.recognise` (or the user's
+mapping) -> `stage` (typed values + a reason for every value or row that could not be
+used) -> `build` (union per table, de-duplicate, orphans, derived fields). Every record
+read ends up either loaded or in the `load_issues` table as rejected:
+read = loaded + rejected, per file and in total.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+
+from metrics import typing_sql as T
+from metrics.db import Database, dicts, ident, q, rows, table_exists
+from metrics.mapping import FileMapping, recognise
+from metrics.readers import Issue, Limits, RawFile, read_file
+from metrics.schema import SQL_TYPES, TABLES, IngestError, normalise_header
+from metrics.settings import Settings
+
+ISSUES_TABLE = "load_issues"
+
+
+@dataclass
+class FileReport:
+    name: str
+    table: str
+    mapping: FileMapping
+    read: int = 0
+    loaded: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    value_issues: int = 0
+    notes: list[str] = field(default_factory=list)
+    start: object = None
+    end: object = None
+    non_null: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class LoadResult:
+    files: list[FileReport]
+    errors: list[str]  # files that could not be used at all: one sentence each
+    warnings: list[str]
+
+    @property
+    def read(self) -> int:
+        return sum(f.read for f in self.files)
+
+    @property
+    def loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
+
+    @property
+    def rejected(self) -> int:
+        return sum(f.rejected for f in self.files)
+
+
+# ------------------------------------------------------------------ issues table
+
+
+def _ensure_issues(db: Database) -> None:
+    q(
+        db.con,
+        f"""CREATE TABLE IF NOT EXISTS {ISSUES_TABLE} (
+            file VARCHAR, "row" BIGINT, "column" VARCHAR, value VARCHAR, reason VARCHAR, rejected BOOLEAN)""",
+    )
+
+
+def _add_issues(db: Database, issues: list[Issue]) -> None:
+    if issues:
+        db.con.executemany(
+            f"INSERT INTO {ISSUES_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
+            [[i.file, i.row, i.column, i.value, i.reason, i.rejected] for i in issues],
+        )
+
+
+# ------------------------------------------------------------------ staging
+
+
+@dataclass
+class Staged:
+    raw: RawFile
+    mapping: FileMapping
+    table: str  # stg_* table: canonical columns + extras + __file, __row, __ok
+    extras: list[str]
+    notes: list[str]
+
+
+def _date_order(db: Database, raw: RawFile, col: str, header: str, m: FileMapping) -> tuple[str | None, list[str]]:
+    v = T.clean(col)
+    dmy, mdy, total, dmy_row, mdy_row = rows(db.con, f"SELECT {T.day_month_evidence_sql(v)} FROM {raw.table}")[0]
+    if not total:
+        return None, []
+    if m.date_order in ("DMY", "MDY"):
+        return m.date_order, [f"column '{header}' read as {'DD/MM' if m.date_order == 'DMY' else 'MM/DD'} (as set)"]
+    if dmy and not mdy:
+        return "DMY", [f"column '{header}' read as DD/MM/YYYY (row {dmy_row} has a day above 12)"]
+    if mdy and not dmy:
+        return "MDY", [f"column '{header}' read as MM/DD/YYYY (row {mdy_row} has a day above 12)"]
+    if dmy and mdy:
+        order = "DMY" if dmy >= mdy else "MDY"
+        return order, [
+            f"column '{header}' mixes DD/MM (e.g. row {dmy_row}) and MM/DD (e.g. row {mdy_row}) dates; "
+            f"read as {'DD/MM' if order == 'DMY' else 'MM/DD'} and the others reported"
+        ]
+    raise IngestError(
+        f"{raw.name}: column '{header}' is ambiguous (DD/MM vs MM/DD: no day above 12); "
+        "set the date order for this file."
+    )
+
+
+def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Staged:
+    """Typed canonical columns for one file, every unusable value and row recorded in load_issues."""
+    try:
+        m.validate(raw.headers)
+    except IngestError as e:
+        raise IngestError(f"{raw.name}: {e}") from None
+    missing = m.missing_required()
+    if missing:
+        raise IngestError(
+            f"{raw.name} has no column for {', '.join(missing)} (needed for {m.table}); map it on the Data page."
+        )
+    con = db.con
+    params = T.Params()
+    notes: list[str] = []
+    fields = TABLES[m.table]
+    idx = {h: i for i, h in enumerate(raw.headers)}
+    decimal = m.decimal or raw.decimal
+    default_tz = m.timezone or settings.source_timezone
+    scale = m.csat_scale_max or settings.csat_scale_max
+
+    inner: list[str] = []  # parsed values (and timestamp parts)
+    outer: list[str] = []  # final typed values
+    errs: list[tuple[str, str, str]] = []  # (canonical field, header, error sql)
+    ts_checks: list[tuple[str, str, str]] = []
+    for f in fields:
+        header = m.columns.get(f.name)
+        if header is None:
+            if f.name == "handled_by" and m.table == "conversations":
+                val = params.bind("hb", m.handled_by or "human")
+                outer.append(f"CAST({val} AS VARCHAR) AS handled_by")
+                if not m.handled_by:
+                    notes.append(
+                        "This export has no AI-handling column; all rows treated as human. "
+                        "Upload your AI platform's export too, or map a column."
+                    )
+            else:
+                outer.append(f"CAST(NULL AS {SQL_TYPES[f.kind]}) AS {f.name}")
+            continue
+        col = f"c{idx[header]}"
+        v = T.clean(col)
+        if f.name == "handled_by" and m.handled_by:
+            outer.append(f"CAST({params.bind('hb', m.handled_by)} AS VARCHAR) AS handled_by")
+            continue
+        if f.kind in ("timestamp", "date"):
+            _, header_tz = normalise_header(header)
+            tz = header_tz or default_tz
+            try:
+                zoneinfo.ZoneInfo(tz)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                raise IngestError(f"{raw.name}: time zone {tz!r} is not known.") from None
+            order, onotes = _date_order(db, raw, col, header, m)
+            notes += onotes
+            aware, naive = T.timestamp_parts(v, order)
+            tzp = params.bind("tz", tz)
+            inner += [f"{v} AS {f.name}__v", f"{aware} AS {f.name}__a", f"{naive} AS {f.name}__n"]
+            local = f"timezone({tzp}, {f.name}__n)"
+            gap = f"({f.name}__n IS NOT NULL AND timezone({tzp}, {local}) <> {f.name}__n)"
+            overlap = (
+                f"({f.name}__n IS NOT NULL AND (timezone({tzp}, {local} + INTERVAL 1 HOUR) = {f.name}__n "
+                f"OR timezone({tzp}, {local} - INTERVAL 1 HOUR) = {f.name}__n))"
+            )
+            value = f"CASE WHEN NOT {gap} THEN coalesce({f.name}__a, {local}) END"
+            outer.append(f"CASE WHEN year({value}) >= 1971 THEN {value} END AS {f.name}")
+            err = (
+                f"CASE WHEN {f.name}__v IS NULL THEN NULL "
+                f"WHEN {gap} THEN 'does not exist in ' || {tzp} || ' (clocks moved forward)' "
+                f"WHEN {value} IS NULL THEN 'not a date/time: ' || {f.name}__v "
+                f"WHEN year({value}) < 1971 THEN 'placeholder or pre-1971 date treated as missing: ' || {f.name}__v END"
+            )
+            errs.append((f.name, header, err))
+            ts_checks.append((f.name, header, f"{overlap}"))
+            continue
+        if f.kind == "text":
+            val, err = T.text(v)
+        elif f.kind == "bool":
+            val, err = T.boolean(v)
+        elif f.kind == "number":
+            val, err = T.number(v, decimal)
+        elif f.kind == "sentiment":
+            val, err = T.sentiment(v, decimal)
+        elif f.kind == "csat":
+            val, err = T.csat(v, decimal, params.bind("scale", float(scale)))
+        elif f.kind == "handler":
+            val, err = T.handler(v)
+        elif f.kind == "author":
+            val, err = T.author(v)
+        else:
+            val, err = T.status(v)
+        inner.append(f"{val} AS {f.name}__t")
+        inner.append(f"{err} AS {f.name}__e")
+        outer.append(f"{f.name}__t AS {f.name}")
+        errs.append((f.name, header, f"{f.name}__e"))
+
+    mapped = set(m.columns.values())
+    canon = {f.name for f in fields}
+    extras = []
+    for h in raw.headers:
+        if h in mapped or h.startswith("column") and h[6:].isdigit():
+            continue
+        out_name = h if h.lower() not in canon else f"{h} (source)"
+        extras.append(out_name)
+        inner.append(f"{T.clean('c' + str(idx[h]))} AS {ident(out_name)}")
+        outer.append(ident(out_name))
+
+    err_cols = [f"{e} AS __e{i}" for i, (_, _, e) in enumerate(errs)]
+    overlap_cols = [f"{o} AS __o{i}" for i, (_, _, o) in enumerate(ts_checks)]
+    stg = f"stg_{raw.table}"
+    q(con, f"DROP TABLE IF EXISTS {stg}")
+    q(
+        con,
+        f"""CREATE TABLE {stg} AS
+            WITH p AS (SELECT __row, {", ".join(inner) if inner else "1 AS __dummy"} FROM {raw.table})
+            SELECT __row, {", ".join(outer + err_cols + overlap_cols)} FROM p""",
+        params.values,
+    )
+    _record_value_issues(db, raw.name, stg, errs, ts_checks, m.table)
+    return Staged(raw, m, stg, extras, notes)
+
+
+_REQUIRED_REASON = {
+    "conversations": [
+        ("conversation_id", "conversation_id is empty"),
+        ("customer_id", "customer_id is empty"),
+        ("created_at", "created_at is missing or unreadable"),
+        ("handled_by", "handled_by is not ai or human"),
+    ],
+    "messages": [
+        ("conversation_id", "conversation_id is empty"),
+        ("sent_at", "sent_at is missing or unreadable"),
+        ("author_type", "author_type is not customer, ai or human"),
+    ],
+    "accounts": [("account_id", "account_id is empty")],
+}
+
+
+def _record_value_issues(db, file, stg, errs, ts_checks, table) -> None:
+    con = db.con
+    fp = {"f": file}
+    for i, (_canon, header, _) in enumerate(errs):
+        q(
+            con,
+            f"""INSERT INTO {ISSUES_TABLE} SELECT $f, __row, $h, NULL, __e{i}, FALSE
+                FROM {stg} WHERE __e{i} IS NOT NULL""",
+            {**fp, "h": header},
+        )
+    for i, (_canon, header, _) in enumerate(ts_checks):
+        q(
+            con,
+            f"""INSERT INTO {ISSUES_TABLE} SELECT $f, __row, $h, NULL,
+                'occurs twice in the source time zone (clocks moved back); the later one was used', FALSE
+                FROM {stg} WHERE __o{i}""",
+            {**fp, "h": header},
+        )
+    # A row whose required value is unusable is rejected as a whole; its value issue becomes the reason.
+    cond = " OR ".join(f"{c} IS NULL" for c, _ in _REQUIRED_REASON[table])
+    reason = "CASE " + " ".join(f"WHEN {c} IS NULL THEN '{r}'" for c, r in _REQUIRED_REASON[table]) + " END"
+    q(
+        con,
+        f"""INSERT INTO {ISSUES_TABLE} SELECT $f, __row, NULL, NULL, {reason}, TRUE FROM {stg} WHERE {cond}""",
+        fp,
+    )
+    q(con, f"DELETE FROM {stg} WHERE {cond}")
+
+
+# ------------------------------------------------------------------ building canonical tables
+
+
+def _union(db: Database, staged: list[Staged], table: str) -> str | None:
+    parts = [s for s in staged if s.mapping.table == table]
+    if not parts:
+        return None
+    all_extras: list[str] = []
+    for s in parts:
+        all_extras += [e for e in s.extras if e not in all_extras]
+    params: dict[str, str] = {}
+    selects = []
+    for order, s in enumerate(parts):
+        params[f"f{order}"] = s.raw.name
+        cols = [f.name for f in TABLES[table]]
+        extra_sel = [ident(e) if e in s.extras else f"CAST(NULL AS VARCHAR) AS {ident(e)}" for e in all_extras]
+        selects.append(
+            f"SELECT {order} AS __file_order, CAST($f{order} AS VARCHAR) AS source_file, __row AS source_row, "
+            + ", ".join(cols + extra_sel)
+            + f" FROM {s.table}"
+        )
+    name = f"all_{table}"
+    q(db.con, f"CREATE OR REPLACE TABLE {name} AS " + " UNION ALL ".join(selects), params)
+    return name
+
+
+def _dedupe(db: Database, src: str, key: list[str], compare: list[str]) -> None:
+    """Keep the first occurrence of each key in file order; report the rest as rejected duplicates."""
+    con = db.con
+    content = "hash(" + ", ".join(compare) + ")"
+    q(
+        con,
+        f"""CREATE OR REPLACE TEMP TABLE dups AS
+            SELECT * FROM (
+                SELECT source_file, source_row,
+                   first_value(source_file) OVER w AS first_file, first_value(source_row) OVER w AS first_row,
+                   {content} = first_value({content}) OVER w AS exact,
+                   row_number() OVER w AS rn
+                FROM {src} WINDOW w AS (PARTITION BY {", ".join(key)} ORDER BY __file_order, source_row))
+            WHERE rn > 1""",
+    )
+    q(
+        con,
+        f"""INSERT INTO {ISSUES_TABLE}
+            SELECT source_file, source_row, NULL, NULL,
+                CASE WHEN exact THEN 'exact duplicate of ' ELSE 'same id as, but different from, ' END
+                || first_file || ' row ' || first_row || ' (first one kept)', TRUE
+            FROM dups""",
+    )
+    q(con, f"DELETE FROM {src} WHERE (source_file, source_row) IN (SELECT (source_file, source_row) FROM dups)")
+    q(con, "DROP TABLE dups")
+
+
+def _empty(table: str, extra: str = "") -> str:
+    cols = ", ".join(f"CAST(NULL AS {SQL_TYPES[f.kind]}) AS {f.name}" for f in TABLES[table])
+    return f"CREATE TABLE {table} AS SELECT CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS BIGINT) AS source_row, {cols}{extra} WHERE false"
+
+
+def build(db: Database, staged: list[Staged]) -> None:
+    """Create the canonical tables from staged files (replacing any earlier ones)."""
+    con = db.con
+    conv = _union(db, staged, "conversations")
+    msgs = _union(db, staged, "messages")
+    accts = _union(db, staged, "accounts")
+    for t in ("conversations", "messages", "accounts"):
+        q(con, f"DROP TABLE IF EXISTS {t}")
+    if conv:
+        _dedupe(db, conv, ["conversation_id"], [f.name for f in TABLES["conversations"]])
+    if msgs:
+        canon = [f.name for f in TABLES["messages"]]
+        _dedupe(db, msgs, canon, canon)
+        orphan = f"NOT EXISTS (SELECT 1 FROM {conv} c WHERE c.conversation_id = m.conversation_id)" if conv else "true"
+        q(
+            con,
+            f"""INSERT INTO {ISSUES_TABLE} SELECT source_file, source_row, NULL, NULL,
+                'orphan message: no conversation ' || conversation_id || ' in the conversation files', TRUE
+                FROM {msgs} m WHERE {orphan}""",
+        )
+        q(con, f"DELETE FROM {msgs} m WHERE {orphan}")
+        # Ties in sent_at keep file order (SPEC 7): seq is the message's position in its conversation.
+        q(
+            con,
+            f"""CREATE TABLE messages AS SELECT * EXCLUDE (__file_order),
+                row_number() OVER (PARTITION BY conversation_id ORDER BY sent_at, __file_order, source_row) AS seq
+                FROM {msgs} ORDER BY conversation_id, seq""",
+        )
+    else:
+        q(con, _empty("messages", ", CAST(NULL AS BIGINT) AS seq"))
+    if conv:
+        q(
+            con,
+            f"""INSERT INTO {ISSUES_TABLE} SELECT source_file, source_row, 'ended_at', NULL,
+                'ended_at is before created_at; treated as missing (derived from messages)', FALSE
+                FROM {conv} WHERE ended_at < created_at""",
+        )
+        q(
+            con,
+            f"""CREATE TABLE conversations AS
+                WITH last_msg AS (SELECT conversation_id, max(sent_at) AS last_sent FROM messages GROUP BY 1)
+                SELECT c.* EXCLUDE (__file_order, ended_at, escalated),
+                    coalesce(CASE WHEN c.ended_at >= c.created_at THEN c.ended_at END,
+                             greatest(l.last_sent, c.created_at)) AS ended_at,
+                    (c.ended_at IS NULL OR c.ended_at < c.created_at) AS ended_at_derived,
+                    CASE WHEN c.handled_by = 'ai' THEN coalesce(c.escalated, c.escalated_at IS NOT NULL)
+                         ELSE false END AS escalated
+                FROM {conv} c LEFT JOIN last_msg l USING (conversation_id)
+                ORDER BY c.__file_order, c.source_row""",
+        )
+    else:
+        q(con, _empty("conversations", ", CAST(NULL AS BOOLEAN) AS ended_at_derived"))
+    if accts:
+        _dedupe(db, accts, ["account_id"], [f.name for f in TABLES["accounts"]])
+        q(
+            con,
+            f"CREATE TABLE accounts AS SELECT * EXCLUDE (__file_order) FROM {accts} ORDER BY __file_order, source_row",
+        )
+    else:
+        q(con, _empty("accounts"))
+    for s in staged:
+        q(con, f"DROP TABLE IF EXISTS {s.table}")
+    for t in (conv, msgs, accts):
+        if t:
+            q(con, f"DROP TABLE IF EXISTS {t}")
+
+
+# ------------------------------------------------------------------ orchestration
+
+
+def _file_reports(db: Database, staged: list[Staged]) -> list[FileReport]:
+    con = db.con
+    out = []
+    for s in staged:
+        name, table = s.raw.name, s.mapping.table
+        rejected, dups, values = rows(
+            con,
+            f"""SELECT count(*) FILTER (WHERE rejected),
+                       count(*) FILTER (WHERE rejected AND reason LIKE '%(first one kept)'),
+                       count(*) FILTER (WHERE NOT rejected)
+                FROM {ISSUES_TABLE} WHERE file = $f""",
+            {"f": name},
+        )[0]
+        fields = [f.name for f in TABLES[table]]
+        ts = {"conversations": "created_at", "messages": "sent_at"}.get(table)
+        span = f", min({ts}), max({ts})" if ts else ", NULL, NULL"
+        prof = rows(
+            con,
+            f"SELECT count(*), {', '.join(f'count({f})' for f in fields)}{span} FROM {table} WHERE source_file = $f",
+            {"f": name},
+        )[0]
+        loaded = prof[0]
+        out.append(
+            FileReport(
+                name=name,
+                table=table,
+                mapping=s.mapping,
+                read=s.raw.records,
+                loaded=loaded,
+                rejected=rejected,
+                duplicates=dups,
+                value_issues=values,
+                notes=s.raw.notes + s.notes,
+                start=prof[-2],
+                end=prof[-1],
+                non_null={f: (c / loaded if loaded else 0.0) for f, c in zip(fields, prof[1 : 1 + len(fields)])},
+            )
+        )
+    return out
+
+
+def load(
+    db: Database,
+    files: list[tuple[str, bytes]],
+    settings: Settings,
+    mappings: dict[str, FileMapping] | None = None,
+    limits: Limits = Limits(),
+    raws: dict[str, RawFile] | None = None,
+    tables: dict[str, str] | None = None,
+) -> LoadResult:
+    """Read, map, type and load files; unusable files are reported, never raised."""
+    _ensure_issues(db)
+    q(db.con, f"DELETE FROM {ISSUES_TABLE}")
+    mappings = mappings or {}
+    raws = raws if raws is not None else {}
+    errors: list[str] = []
+    warnings: list[str] = []
+    staged: list[Staged] = []
+    seen: set[str] = set()
+    for name, data in files:
+        if name in seen:
+            errors.append(f"{name} was uploaded twice; the second copy is ignored.")
+            continue
+        seen.add(name)
+        try:
+            raw = raws.get(name)
+            if raw is None:
+                if db.locked:
+                    raise IngestError(f"{name} could not be read; fix it and upload it again.")
+                raw = read_file(db, name, data, limits)
+            raws[name] = raw
+            m = mappings.get(name) or recognise(raw.headers, (tables or {}).get(name))
+            if m is None:
+                raise IngestError(
+                    f"{name}: its columns ({', '.join(raw.headers[:6])}{', ...' if len(raw.headers) > 6 else ''}) "
+                    "do not look like conversations, messages or accounts; map them on the Data page."
+                )
+            mappings[name] = m
+            _add_issues(db, raw.issues)
+            staged.append(stage(db, raw, m, settings))
+        except IngestError as e:
+            errors.append(str(e))
+            q(db.con, f"DELETE FROM {ISSUES_TABLE} WHERE file = $f", {"f": name})
+    if not any(s.mapping.table == "conversations" for s in staged):
+        if staged:
+            errors.append("No conversations file was loaded; upload a conversations or tickets export.")
+    build(db, staged)
+    reports = _file_reports(db, staged)
+    for r in reports:
+        warnings += [f"{r.name}: {n}" for n in r.notes if "treated as human" in n]
+    return LoadResult(reports, errors, warnings)
+
+
+def issues(db: Database, limit: int | None = None) -> list[dict]:
+    if not table_exists(db.con, ISSUES_TABLE):
+        return []
+    lim = f" LIMIT {int(limit)}" if limit else ""
+    return dicts(db.con, f'SELECT * FROM {ISSUES_TABLE} ORDER BY file, "row"{lim}')

@@ -1,0 +1,140 @@
+"""The full report (SPEC section 6 JSON shape), used by the CLI, the Excel writer and the app."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from metrics.db import Database, rows, scalar
+from metrics.ingest import ISSUES_TABLE, LoadResult
+from metrics.settings import Settings
+
+
+@dataclass(frozen=True)
+class Capability:
+    family: str
+    available: bool
+    detail: str  # what it uses, or what is missing
+
+
+def _count(db: Database, sql: str) -> int:
+    return int(scalar(db.con, sql) or 0)
+
+
+def data_block(db: Database) -> dict[str, Any]:
+    con = db.con
+    n, ai, human, start, end = rows(
+        con,
+        """SELECT count(*), count(*) FILTER (WHERE handled_by = 'ai'), count(*) FILTER (WHERE handled_by = 'human'),
+                  min(created_at), max(created_at) FROM conversations""",
+    )[0]
+    rejected = _count(db, f"SELECT count(*) FROM {ISSUES_TABLE} WHERE rejected")
+    return {
+        "conversations": n,
+        "ai_conversations": ai,
+        "human_conversations": human,
+        "messages": _count(db, "SELECT count(*) FROM messages"),
+        "accounts": _count(db, "SELECT count(*) FROM accounts"),
+        "rejected_rows": rejected,
+        "start": start.isoformat() if start else None,
+        "end": end.isoformat() if end else None,
+    }
+
+
+def capabilities(db: Database) -> list[Capability]:
+    """Which metric families the loaded data supports, and what is missing for the rest."""
+    c = rows(
+        db.con,
+        """SELECT count(*), count(*) FILTER (WHERE handled_by = 'ai'), count(*) FILTER (WHERE handled_by = 'human'),
+                  count(issue_category), count(ended_at) FILTER (WHERE NOT ended_at_derived), count(first_response_at),
+                  count(csat), count(sentiment_start) + count(sentiment_end), count(escalation_appropriate),
+                  count(escalation_reason), count(handle_minutes), count(account_id), count(escalated_at)
+           FROM conversations""",
+    )[0]
+    n, ai, human, cat, ended, frt, csat, sent, appr, reason, handle, acct, esc_at = c
+    m, m_text, m_sent = rows(db.con, "SELECT count(*), count(text), count(sentiment) FROM messages")[0]
+    acc, renew = rows(
+        db.con,
+        "SELECT count(*), count(*) FILTER (WHERE renewed IS NOT NULL AND renewal_date IS NOT NULL) FROM accounts",
+    )[0]
+
+    def cap(family: str, ok: bool, yes: str, no: str) -> Capability:
+        return Capability(family, bool(ok), yes if ok else no)
+
+    out = [
+        cap(
+            "Resolution quality (true resolution, deflection, containment, FCR)",
+            n and ai,
+            "AI conversations with customer ids and times"
+            + ("" if cat else "; no issue_category, so returns match any topic as one '(none)' segment"),
+            "Needs conversations with handled_by = ai (map a handled_by column or set it for the file).",
+        ),
+        cap(
+            "Human baseline (FCR and resolution of human conversations)",
+            human,
+            "human conversations",
+            "Needs conversations handled by humans (a helpdesk export).",
+        ),
+        cap(
+            "Response times (TTFR)",
+            frt or m,
+            "first_response_at" if frt else "derived from messages",
+            "Needs first_response_at or a messages file.",
+        ),
+        cap(
+            "Resolution times (TTR) and peak load",
+            ended or m,
+            "ended_at" if ended else "derived from messages",
+            "Needs ended_at or a messages file.",
+        ),
+        cap("CSAT (AI, AI escalated, human)", csat, f"{csat:,} survey responses", "Needs a csat column."),
+        cap(
+            "Sentiment trajectory",
+            sent or m_sent or m_text,
+            "sentiment columns" if sent or m_sent else "derived from customer message text",
+            "Sentiment needs message text or sentiment columns.",
+        ),
+        cap("Drop-off (silent exits, hazard by AI turn)", m, f"{m:,} messages", "Needs a messages file."),
+        cap(
+            "Escalation quality",
+            appr or reason or cat,
+            "QA tags" if appr else "rules on reason, category and sentiment",
+            "Needs escalation_appropriate tags, escalation_reason or issue_category.",
+        ),
+        cap(
+            "Cost per resolution and capacity",
+            n,
+            "handle_minutes"
+            if handle
+            else "cost settings (no handle_minutes: the per-conversation minutes settings are used)",
+            "Needs conversations.",
+        ),
+        cap(
+            "Revenue protection",
+            renew and acct,
+            "accounts with renewal outcomes joined on account_id",
+            "Needs an accounts file with renewal_date and renewed, and account_id on conversations.",
+        ),
+    ]
+    del esc_at, acc
+    return out
+
+
+def build_report(db: Database, settings: Settings, load: LoadResult | None = None) -> dict[str, Any]:
+    """The JSON report. Metric families fill `metrics`, `by_category`, ... as they land."""
+    warnings: list[str] = []
+    if load is not None:
+        warnings += load.errors + load.warnings
+    for c in capabilities(db):
+        if not c.available:
+            warnings.append(f"{c.family}: {c.detail}")
+    return {
+        "settings": settings.to_dict(),
+        "data": data_block(db),
+        "metrics": {},
+        "by_category": {},
+        "comparisons": [],
+        "alerts": [],
+        "insights": [],
+        "warnings": warnings,
+    }

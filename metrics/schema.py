@@ -1,0 +1,262 @@
+"""The canonical data model (SPEC section 2): tables, fields, kinds and header synonyms."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+class IngestError(Exception):
+    """A problem with an uploaded file that the user can fix; its message is one sentence."""
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    kind: str  # text | timestamp | bool | number | csat | handler | author | status | sentiment | date
+    required: bool = False
+    synonyms: tuple[str, ...] = ()
+    meaning: str = ""
+
+
+def _f(name: str, kind: str, required: bool = False, synonyms: str = "", meaning: str = "") -> Field:
+    syn = tuple(s.strip() for s in synonyms.split(",") if s.strip())
+    return Field(name, kind, required, (name, *syn), meaning)
+
+
+CONVERSATION_FIELDS: tuple[Field, ...] = (
+    _f(
+        "conversation_id",
+        "text",
+        True,
+        "id, ticket_id, case_id, chat_id, conversation, ticket, ticket_number, case_number, session_id",
+        "unique id of the conversation or ticket",
+    ),
+    _f(
+        "customer_id",
+        "text",
+        True,
+        "customer, user_id, requester_id, requester, requester_email, customer_email, email, contact_id, "
+        "end_user_id, user_email, visitor_id, user",
+        "the end user (email or user id)",
+    ),
+    _f(
+        "created_at",
+        "timestamp",
+        True,
+        "created, creation_date, created_date, start_time, started_at, conversation_started_at, "
+        "ticket_created, opened_at, date_created, start",
+        "when the conversation started",
+    ),
+    _f(
+        "ended_at",
+        "timestamp",
+        False,
+        "closed_at, solved_at, resolved_at, end_time, conversation_ended_at, ended, closed, solved, end",
+        "when it closed",
+    ),
+    _f(
+        "handled_by",
+        "handler",
+        True,
+        "handler, handled, first_handler, owner_type, assignee_type, agent_type",
+        "ai or human: who owned the conversation first",
+    ),
+    _f(
+        "escalated",
+        "bool",
+        False,
+        "is_escalated, handed_over, handover, transferred, escalated_to_human",
+        "a human got involved during an AI conversation",
+    ),
+    _f("escalated_at", "timestamp", False, "handover_at, handed_over_at, transferred_at, escalation_time"),
+    _f("escalation_reason", "text", False, "handover_reason, transfer_reason"),
+    _f("escalation_appropriate", "bool", False, "appropriate_escalation, qa_escalation_appropriate"),
+    _f(
+        "issue_category",
+        "text",
+        False,
+        "category, topic, intent, issue_type, ticket_category, contact_reason, reason, issue",
+        "topic or intent",
+    ),
+    _f("channel", "text", False, "via, source, medium"),
+    _f("account_id", "text", False, "account, organization_id, org_id, company_id, organization, company"),
+    _f("first_response_at", "timestamp", False, "first_reply_at, first_responded_at, first_response"),
+    _f("status", "status", False, "state, resolution_status, outcome, ticket_status"),
+    _f(
+        "csat",
+        "csat",
+        False,
+        "csat_score, satisfaction, satisfaction_score, rating, conversation_rating, survey_score, csat_rating",
+    ),
+    _f(
+        "handle_minutes",
+        "number",
+        False,
+        "handle_time_minutes, handle_time, agent_minutes, time_spent_minutes, handling_minutes",
+    ),
+    _f("sentiment_start", "sentiment", False, "start_sentiment, initial_sentiment, first_sentiment"),
+    _f("sentiment_end", "sentiment", False, "end_sentiment, final_sentiment, last_sentiment"),
+)
+
+MESSAGE_FIELDS: tuple[Field, ...] = (
+    _f("conversation_id", "text", True, "ticket_id, chat_id, case_id, session_id, conversation, ticket"),
+    _f("sent_at", "timestamp", True, "created_at, timestamp, time, sent, date, message_time, posted_at"),
+    _f("author_type", "author", True, "author, sender, sender_type, role, from, speaker, author_role"),
+    _f("text", "text", False, "body, message, content, message_text, message_body"),
+    _f("sentiment", "sentiment", False, "sentiment_score, message_sentiment"),
+)
+
+ACCOUNT_FIELDS: tuple[Field, ...] = (
+    _f("account_id", "text", True, "account, organization_id, org_id, company_id, id"),
+    _f("segment", "text", False, "tier, plan, customer_segment, account_segment"),
+    _f("arr", "number", False, "annual_revenue, annual_recurring_revenue, contract_value, acv"),
+    _f("renewal_date", "date", False, "renewal, contract_end, renews_on, contract_end_date, renewal_at"),
+    _f("renewed", "bool", False, "did_renew, is_renewed"),
+    _f("churned", "bool", False, "is_churned, has_churned"),
+    _f("expansion_arr", "number", False, "expansion, expansion_revenue"),
+    _f("health_score", "number", False, "health, account_health"),
+)
+
+TABLES: dict[str, tuple[Field, ...]] = {
+    "conversations": CONVERSATION_FIELDS,
+    "messages": MESSAGE_FIELDS,
+    "accounts": ACCOUNT_FIELDS,
+}
+
+# Fields whose presence identifies a table even before every required field is there.
+SIGNATURE: dict[str, tuple[str, ...]] = {
+    "messages": ("author_type", "sent_at"),
+    "accounts": ("renewal_date", "arr", "renewed", "churned", "health_score", "segment"),
+    "conversations": ("created_at", "customer_id", "handled_by", "issue_category", "csat", "status"),
+}
+
+SQL_TYPES = {
+    "text": "VARCHAR",
+    "timestamp": "TIMESTAMPTZ",
+    "date": "TIMESTAMPTZ",
+    "bool": "BOOLEAN",
+    "number": "DOUBLE",
+    "csat": "DOUBLE",
+    "sentiment": "DOUBLE",
+    "handler": "VARCHAR",
+    "author": "VARCHAR",
+    "status": "VARCHAR",
+}
+
+NULL_TOKENS = ("", "null", "none", "n/a", "na", "nan", "-", "--", "nil", "(blank)", "#n/a")
+
+HANDLER_VALUES = {
+    "ai": "ai",
+    "bot": "ai",
+    "fin": "ai",
+    "ai agent": "ai",
+    "ai_agent": "ai",
+    "virtual agent": "ai",
+    "chatbot": "ai",
+    "assistant": "ai",
+    "automation": "ai",
+    "answerbot": "ai",
+    "answer bot": "ai",
+    "human": "human",
+    "agent": "human",
+    "admin": "human",
+    "person": "human",
+    "teammate": "human",
+    "staff": "human",
+    "human agent": "human",
+    "helpdesk": "human",
+}
+AUTHOR_VALUES = {
+    "customer": "customer",
+    "user": "customer",
+    "end-user": "customer",
+    "end_user": "customer",
+    "enduser": "customer",
+    "contact": "customer",
+    "requester": "customer",
+    "visitor": "customer",
+    "lead": "customer",
+    "client": "customer",
+    **{k: v for k, v in HANDLER_VALUES.items()},
+}
+STATUS_VALUES = {
+    "resolved": "resolved",
+    "solved": "resolved",
+    "closed": "resolved",
+    "done": "resolved",
+    "complete": "resolved",
+    "completed": "resolved",
+    "abandoned": "abandoned",
+    "dropped": "abandoned",
+    "timeout": "abandoned",
+    "timed out": "abandoned",
+    "expired": "abandoned",
+    "unanswered": "abandoned",
+    "open": "open",
+    "pending": "open",
+    "new": "open",
+    "hold": "open",
+    "on-hold": "open",
+    "on hold": "open",
+    "snoozed": "open",
+    "waiting": "open",
+    "in progress": "open",
+}
+BOOL_VALUES = {
+    "true": True,
+    "t": True,
+    "yes": True,
+    "y": True,
+    "1": True,
+    "1.0": True,
+    "escalated": True,
+    "false": False,
+    "f": False,
+    "no": False,
+    "n": False,
+    "0": False,
+    "0.0": False,
+}
+CSAT_WORDS = {  # value as a fraction of the scale: 1.0 = top, 0.0 = bottom
+    "good": 1.0,
+    "great": 1.0,
+    "satisfied": 1.0,
+    "thumbs up": 1.0,
+    "thumbs_up": 1.0,
+    "positive": 1.0,
+    "\U0001f44d": 1.0,
+    "happy": 1.0,
+    "okay": 0.5,
+    "ok": 0.5,
+    "neutral": 0.5,
+    "bad": 0.0,
+    "not good": 0.0,
+    "unsatisfied": 0.0,
+    "dissatisfied": 0.0,
+    "thumbs down": 0.0,
+    "thumbs_down": 0.0,
+    "negative": 0.0,
+    "\U0001f44e": 0.0,
+    "unhappy": 0.0,
+}
+CSAT_NOT_A_RESPONSE = ("offered", "not offered", "unoffered", "not_offered", "sent", "no response")
+
+_TZ_IN_HEADER = re.compile(r"\s*\(([A-Za-z]+(?:/[A-Za-z0-9_+\-]+)+|UTC)\)\s*$")
+
+
+def normalise_header(header: str) -> tuple[str, str | None]:
+    """A header's comparable form and a time zone named in it (`Created at (America/New_York)`)."""
+    h = str(header).replace("\ufeff", "").strip()
+    tz = None
+    m = _TZ_IN_HEADER.search(h)
+    if m:
+        tz = m.group(1)
+        h = h[: m.start()]
+    h = re.sub(r"\[list\]$", "", h, flags=re.I).strip()
+    norm = re.sub(r"[^0-9a-z]+", "_", h.lower()).strip("_")
+    return norm, tz
+
+
+def field_map(table: str) -> dict[str, Field]:
+    return {f.name: f for f in TABLES[table]}

@@ -1,0 +1,65 @@
+"""Data page: upload exports (or keep the sample), map columns, and see what was loaded and rejected."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from metrics.mapping import dump_mappings
+from metrics.schema import IngestError
+from ui import quality
+from ui.frame import inside_frame
+from ui.state import apply_mapping_file, sample_files, session, use_files
+
+inside_frame()
+
+s = session()
+st.title("Data")
+st.write(
+    "Upload the exports your tools already produce: conversations or tickets, messages, and CRM accounts. "
+    "CSV, TSV, Excel (.xlsx), Parquet and JSON lines are accepted, also gzip-compressed. "
+    "Files are recognised by their column names; anything else can be mapped below."
+)
+uploads = st.file_uploader(
+    "Export files",
+    type=["csv", "tsv", "txt", "xlsx", "parquet", "jsonl", "ndjson", "json", "gz"],
+    accept_multiple_files=True,
+    key="uploads",
+)
+left, right = st.columns(2)
+with left:
+    mapping_file = st.file_uploader("Saved column mapping (optional)", type=["json"], key="mapping_upload")
+with right:
+    st.write("")
+    if not s.is_sample and st.button("Go back to the sample data"):
+        use_files(list(sample_files()), is_sample=True)
+        st.rerun()
+
+if uploads:
+    with st.spinner("Reading files..."):
+        if use_files([(u.name, u.getvalue()) for u in uploads]):
+            st.rerun()  # the frame (banner, sidebar) shows the new data too
+if mapping_file is not None:
+    try:
+        if apply_mapping_file(mapping_file.getvalue()):
+            st.rerun()
+    except IngestError as e:
+        st.error(quality.escape(str(e)))
+
+result = s.result
+if result is None:
+    st.stop()
+for err in result.errors:
+    st.error(quality.escape(err))
+
+quality.summary(s)
+quality.capabilities(s)
+for report in result.files:
+    quality.file_panel(s, report)
+quality.rejections(s)
+if result.files:
+    st.download_button(
+        "Download the column mapping (JSON)",
+        dump_mappings({f.name: f.mapping for f in result.files}),
+        file_name="column-mapping.json",
+        mime="application/json",
+    )

@@ -1,0 +1,76 @@
+"""The app as a user meets it, through Streamlit's AppTest."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+UPLOAD = (
+    "conversation_id,customer_id,created_at,handled_by,issue_category\n"
+    "c1,u1,2025-03-01T10:00:00Z,ai,Billing\n"
+    "c2,u2,2025-03-01T11:00:00Z,human,![x](https://attacker.example/p.png)\n"
+    "c3,u3,not a date,ai,Billing\n"
+)
+
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _app() -> AppTest:
+    return AppTest.from_file(APP, default_timeout=120)
+
+
+def _metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_opens_on_sample_data_with_the_banner():
+    at = _app().run()
+    assert not at.exception
+    assert at.info[0].value == "You are looking at sample data - upload your exports on the Data page"
+    m = _metrics(at)
+    assert int(m["Conversations"].replace(",", "")) > 15000
+
+
+def _upload(at: AppTest, name: str, text: str) -> AppTest:
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="uploads").set_value((name, text.encode(), "text/csv")).run()
+    return at
+
+
+@pytest.fixture
+def uploaded():
+    return _upload(_app().run(), "mine.csv", UPLOAD)
+
+
+def test_upload_replaces_the_sample_and_reports_quality(uploaded):
+    at = uploaded
+    assert not at.exception
+    assert not at.info  # the sample banner is gone
+    m = _metrics(at)
+    assert (m["Rows read"], m["Rows loaded"], m["Rows rejected"]) == ("3", "2", "1")
+    issues = at.dataframe[-1].value
+    assert list(issues["reason"]) == ["not a date/time: not a date", "created_at is missing or unreadable"]
+    at.switch_page("pages/overview.py").run()
+    assert _metrics(at)["Conversations"] == "2"
+
+
+def test_a_second_session_never_sees_the_first_sessions_upload(uploaded):
+    other = _app().run()
+    assert int(_metrics(other)["Conversations"].replace(",", "")) > 15000
+    assert _metrics(uploaded)["Rows read"] == "3"
+
+
+def test_data_page_renders_on_the_sample():
+    at = _app().run()
+    at.switch_page("pages/data.py").run()
+    assert not at.exception
+    assert _metrics(at)["Rows rejected"] == "0"
+    assert at.subheader[0].value == "What was loaded"
+
+
+def test_an_unusable_upload_says_why_in_one_sentence():
+    at = _upload(_app().run(), "empty.csv", "")
+    assert [e.value for e in at.error] == ["empty\\.csv is empty \\(0 bytes\\)\\."]

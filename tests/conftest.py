@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import pytest
+
+from metrics import db as dbmod
+from metrics import ingest
+from metrics.settings import Settings
+
+CONV_HEADER = "conversation_id,customer_id,created_at,ended_at,handled_by,issue_category,csat,status"
+
+
+@pytest.fixture
+def db():
+    d = dbmod.connect(memory_limit="1GB", threads=1)
+    yield d
+    d.close()
+
+
+@pytest.fixture
+def load(db):
+    """Load (name, bytes-or-str) files into the test's database; returns (LoadResult, db)."""
+
+    def _load(*files, settings: Settings | None = None, mappings=None, tables=None):
+        encoded = [(n, d.encode("utf-8") if isinstance(d, str) else d) for n, d in files]
+        return ingest.load(db, encoded, settings or Settings(), mappings, tables=tables)
+
+    return _load
+
+
+def conv_csv(*rows: str, header: str = CONV_HEADER) -> str:
+    return header + "\n" + "\n".join(rows) + "\n"

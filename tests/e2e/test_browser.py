@@ -1,0 +1,63 @@
+"""Upload through a real browser, as a support leader would."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.e2e
+
+CSV = (
+    "conversation_id,customer_id,created_at,handled_by,issue_category\n"
+    "c1,u1,2025-03-01T10:00:00Z,ai,Billing\n"
+    "c2,u2,2025-03-01T11:00:00Z,human,<img src=x onerror=alert(1)>\n"
+    "c3,u3,2025-03-01,ai\n"
+)
+
+
+def _metric(page, label: str) -> str:
+    box = page.locator('[data-testid="stMetric"]').filter(has_text=label)
+    return box.locator('[data-testid="stMetricValue"]').inner_text()
+
+
+def test_first_deep_link_shows_our_navigation_and_the_sample(server, browser):
+    page = browser.new_page()
+    page.goto(server + "/data")
+    page.get_by_text("You are looking at sample data").wait_for(timeout=60_000)
+    nav = page.locator('[data-testid="stSidebarNav"]').inner_text()
+    assert "Overview" in nav and "Data" in nav and "app" not in nav.split()
+    page.close()
+
+
+def test_upload_a_csv_and_see_the_quality_summary(server, browser, tmp_path):
+    f = tmp_path / "tickets.csv"
+    f.write_text(CSV)
+    page = browser.new_page()
+    page.goto(server + "/data")
+    page.get_by_text("What was loaded").wait_for(timeout=60_000)
+    page.locator('input[type="file"]').first.set_input_files(str(f))
+    page.get_by_text("tickets.csv: conversations").wait_for(timeout=60_000)
+    assert (_metric(page, "Rows read"), _metric(page, "Rows loaded"), _metric(page, "Rows rejected")) == (
+        "3",
+        "2",
+        "1",
+    )  # c3 has 4 fields, not 5
+    assert page.get_by_text("You are looking at sample data").count() == 0
+    page.screenshot(path="/tmp/e2e-data.png", full_page=True)
+    page.close()
+
+
+def test_two_browser_sessions_do_not_share_data(server, browser, tmp_path):
+    f = tmp_path / "mine.csv"
+    f.write_text(CSV)
+    a = browser.new_context().new_page()
+    b = browser.new_context().new_page()
+    a.goto(server + "/data")
+    b.goto(server + "/")
+    a.get_by_text("What was loaded").wait_for(timeout=60_000)
+    a.locator('input[type="file"]').first.set_input_files(str(f))
+    a.get_by_text("mine.csv: conversations").wait_for(timeout=60_000)
+    b.get_by_text("You are looking at sample data").wait_for(timeout=60_000)
+    b.reload()
+    b.get_by_text("You are looking at sample data").wait_for(timeout=60_000)
+    assert int(_metric(b, "Conversations").replace(",", "")) > 15000
+    assert b.get_by_text("mine.csv").count() == 0

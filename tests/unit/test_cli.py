@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from metrics.__main__ import main
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SAMPLE = [os.path.join(ROOT, "sample_data", f) for f in ("conversations.csv.gz", "messages.csv.gz", "accounts.csv.gz")]
+
+
+def test_report_on_the_sample_writes_the_data_block(tmp_path, capsys):
+    out = tmp_path / "r.json"
+    assert main(["report", *SAMPLE, "--json", str(out), "--set", "return_window_hours=24"]) == 0
+    rep = json.loads(out.read_text())
+    assert set(rep) == {"settings", "data", "metrics", "by_category", "comparisons", "alerts", "insights", "warnings"}
+    d = rep["data"]
+    assert d["conversations"] == d["ai_conversations"] + d["human_conversations"] > 15000
+    assert d["rejected_rows"] == 0 and d["accounts"] == 200
+    assert rep["settings"]["return_window_hours"] == 24
+    assert "Loaded" in capsys.readouterr().err
+
+
+def test_bad_input_exits_2_with_one_sentence(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    r = subprocess.run(
+        [sys.executable, "-m", "metrics", "report", str(empty)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert r.returncode == 2
+    assert r.stderr.strip() == "error: empty.csv is empty (0 bytes)."
+    r = subprocess.run(
+        [sys.executable, "-m", "metrics", "report", *SAMPLE[:1], "--set", "alert_sigma=-1"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert (r.returncode, r.stderr.strip()) == (2, "error: alert_sigma must be above 0.")
+    assert "Traceback" not in r.stderr
+
+
+def test_forced_table(tmp_path):
+    f = tmp_path / "odd.csv"
+    f.write_text("ticket,who,when\n1,a,2024-01-01\n")
+    assert main(["report", "--table", f"conversations={f}", "--json", str(tmp_path / "o.json")]) == 2  # no customer
+    f.write_text("ticket,customer,created\n1,a,2024-01-01\n")
+    assert main(["report", "--table", f"conversations={f}", "--json", str(tmp_path / "o.json")]) == 0
+    assert json.loads((tmp_path / "o.json").read_text())["data"]["human_conversations"] == 1

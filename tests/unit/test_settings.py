@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pytest
+
+from metrics import settings as S
+
+
+def test_defaults_follow_spec():
+    s = S.Settings()
+    assert (s.return_window_hours, s.ticket_window_hours) == (72, 24)
+    assert (s.sentiment_negative, s.sentiment_positive, s.distress_sentiment) == (-0.05, 0.05, -0.5)
+    assert (s.low_csat_max, s.satisfied_min, s.peak_percentile) == (2, 4, 90)
+    assert s.appropriate_reason_keywords == ("legal", "fraud", "security", "dispute", "complaint")
+    assert (s.license_per_month, s.ai_fee_per_conversation, s.ai_fee_per_resolution) == (2000, 0.10, 0.99)
+    assert (s.human_cost_per_hour, s.human_minutes_per_conversation, s.escalation_minutes) == (45, 12, 8)
+    assert (s.fte_hours_per_month, s.baseline_months, s.revenue_lookback_days) == (140, 6, 180)
+    assert (s.poor_experience_min_unresolved, s.alert_baseline_days, s.alert_sigma, s.alert_min_n) == (2, 28, 3, 20)
+
+
+def test_toml_round_trip_keeps_every_value():
+    s = S.Settings(human_required_categories=("Legal", 'Quote "x"'), as_of="2025-06-01", return_window_hours=24)
+    text = S.dumps(s)
+    assert 'human_required_categories = ["Legal", "Quote \\"x\\""]' in text
+    assert S.loads(text) == s
+
+
+def test_overrides_coerce_types():
+    s = S.apply_overrides(S.Settings(), ["return_window_hours=24", "alert_min_n=5", "human_required_categories=A, B"])
+    assert (s.return_window_hours, s.alert_min_n, s.human_required_categories) == (24.0, 5, ("A", "B"))
+
+
+@pytest.mark.parametrize(
+    "pair, message",
+    [
+        ("return_window_hours=0", "return_window_hours must be above 0."),
+        ("return_window_hours=abc", "Setting return_window_hours = 'abc' is not a valid float."),
+        ("alert_min_n=2.5", "Setting alert_min_n = '2.5' is not a valid int."),
+        ("source_timezone=Mars/Base", "source_timezone 'Mars/Base' is not a known time zone."),
+        ("deployment_date=May", "deployment_date 'May' is not a date (YYYY-MM-DD)."),
+        ("nonsense=1", "Unknown setting 'nonsense'"),
+        ("sentiment_negative=0.5", "Sentiment thresholds must satisfy"),
+    ],
+)
+def test_invalid_settings_are_one_sentence(pair, message):
+    with pytest.raises(S.SettingsError) as e:
+        S.apply_overrides(S.Settings(), [pair])
+    assert str(e.value).startswith(message)
+
+
+def test_invalid_toml_is_reported():
+    with pytest.raises(S.SettingsError, match="not valid TOML"):
+        S.loads("return_window_hours = = 3")

@@ -1,0 +1,140 @@
+"""Rendering of the data-quality report and the column-mapping editor (Data page)."""
+
+from __future__ import annotations
+
+import io
+import zoneinfo
+
+import pandas as pd
+import streamlit as st
+
+from metrics import ingest
+from metrics.ingest import FileReport
+from metrics.mapping import FileMapping
+from metrics.report import capabilities as capability_list
+from metrics.schema import TABLES
+from ui.state import Session, apply_mappings
+from ui.text import csv_safe, md_escape
+
+escape = md_escape
+NONE = "(not in this file)"
+_ZONES = ["", *sorted(zoneinfo.available_timezones())]
+
+
+def summary(s: Session) -> None:
+    r = s.result
+    st.subheader("What was loaded")
+    a, b, c = st.columns(3)
+    a.metric("Rows read", f"{r.read:,}")
+    b.metric("Rows loaded", f"{r.loaded:,}")
+    c.metric("Rows rejected", f"{r.rejected:,}", help="Every rejected row is listed below with file, row and reason.")
+    table = pd.DataFrame(
+        [
+            {
+                "File": f.name,
+                "Table": f.table,
+                "Read": f.read,
+                "Loaded": f.loaded,
+                "Rejected": f.rejected,
+                "Duplicates collapsed": f.duplicates,
+                "Values set empty": f.value_issues,
+                "From": f.start,
+                "To": f.end,
+            }
+            for f in r.files
+        ]
+    )
+    if len(table):
+        st.dataframe(table, hide_index=True, width="stretch")
+
+
+def capabilities(s: Session) -> None:
+    st.subheader("What can be computed from these files")
+    rows = [
+        {"Available": "yes" if c.available else "no", "Metric family": c.family, "Uses / needs": c.detail}
+        for c in capability_list(s.db)
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
+def file_panel(s: Session, f: FileReport) -> None:
+    with st.expander(f"{md_escape(f.name)}: {f.table}, {f.loaded:,} of {f.read:,} rows loaded"):
+        for note in f.notes:
+            st.text(note)
+        share = pd.DataFrame(
+            [{"Field": k, "Column": f.mapping.columns.get(k, "-"), "Filled": v} for k, v in f.non_null.items()]
+        )
+        st.dataframe(
+            share,
+            hide_index=True,
+            column_config={"Filled": st.column_config.ProgressColumn("Share of rows filled", min_value=0, max_value=1)},
+        )
+        _mapping_editor(s, f)
+
+
+def _mapping_editor(s: Session, f: FileReport) -> None:
+    raw = s.raws.get(f.name)
+    if raw is None:
+        return
+    m = f.mapping
+    key = f"map-{f.name}"
+    with st.form(key):
+        st.caption("Column mapping")
+        table = st.selectbox("This file is", list(TABLES), index=list(TABLES).index(m.table), key=key + "-table")
+        options = [NONE, *raw.headers]
+        cols = {}
+        grid = st.columns(3)
+        for i, field in enumerate(TABLES[table]):
+            current = m.columns.get(field.name) if table == m.table else None
+            choice = grid[i % 3].selectbox(
+                field.name + (" *" if field.required else ""),
+                options,
+                index=options.index(current) if current in options else 0,
+                key=f"{key}-{table}-{field.name}",
+                help=field.meaning or None,
+            )
+            if choice != NONE:
+                cols[field.name] = choice
+        a, b, c, d = st.columns(4)
+        handled = a.selectbox(
+            "Every row is handled by",
+            ["(from a column)", "ai", "human"],
+            index=["", "ai", "human"].index(m.handled_by),
+            key=key + "-hb",
+        )
+        tz = b.selectbox(
+            "Time zone for this file",
+            _ZONES,
+            index=_ZONES.index(m.timezone) if m.timezone in _ZONES else 0,
+            key=key + "-tz",
+            help="Empty: the time zone set in the sidebar.",
+        )
+        scale = c.number_input("CSAT scale (0 = sidebar setting)", 0, 100, int(m.csat_scale_max), key=key + "-scale")
+        order = d.selectbox(
+            "Date order", ["auto", "DMY", "MDY"], index=["auto", "DMY", "MDY"].index(m.date_order), key=key + "-order"
+        )
+        if st.form_submit_button("Apply this mapping"):
+            new = FileMapping(
+                table=table,
+                columns=cols,
+                handled_by="" if handled.startswith("(") else handled,
+                timezone=tz,
+                csat_scale_max=float(scale),
+                date_order=order,
+            )
+            apply_mappings({f.name: new})
+            st.rerun()
+
+
+def rejections(s: Session) -> None:
+    issues = ingest.issues(s.db)
+    st.subheader("Rejected rows and values")
+    if not issues:
+        st.write("Nothing was rejected.")
+        return
+    df = pd.DataFrame(issues).rename(columns={"rejected": "row rejected"})
+    st.caption(f"{len(df):,} issues. A rejected row was not loaded; otherwise only that value was left empty.")
+    st.dataframe(df.head(2000), hide_index=True, width="stretch")
+    buf = io.StringIO()
+    df.map(csv_safe).to_csv(buf, index=False)
+    st.download_button("Download all issues (CSV)", buf.getvalue(), file_name="rejected-rows.csv", mime="text/csv")

@@ -1,0 +1,121 @@
+"""Per-session state: each browser session owns its DuckDB database, files and results.
+
+Nothing here is cached globally: `st.session_state` is private to one session. Only the
+bundled sample's bytes (our own files, identical for everyone) are read once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+from metrics import db as dbmod
+from metrics import ingest
+from metrics.ingest import LoadResult
+from metrics.mapping import FileMapping, load_mappings
+from metrics.readers import RawFile
+from metrics.settings import Settings
+
+SAMPLE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sample_data")
+SAMPLE_FILES = ("conversations.csv.gz", "messages.csv.gz", "accounts.csv.gz")
+
+
+@functools.lru_cache(maxsize=1)
+def sample_files() -> tuple[tuple[str, bytes], ...]:
+    """The bundled sample (shipped with the app, the same for every user)."""
+    out = []
+    for name in SAMPLE_FILES:
+        with open(os.path.join(SAMPLE_DIR, name), "rb") as fh:
+            out.append((name, fh.read()))
+    return tuple(out)
+
+
+@dataclass
+class Session:
+    db: dbmod.Database
+    files: list[tuple[str, bytes]] = field(default_factory=list)
+    fingerprint: str = ""
+    is_sample: bool = True
+    mappings: dict[str, FileMapping] = field(default_factory=dict)
+    raws: dict[str, RawFile] = field(default_factory=dict)
+    result: LoadResult | None = None
+    settings: Settings = field(default_factory=Settings)
+    mapping_fingerprint: str = ""
+
+
+def fingerprint(files: list[tuple[str, bytes]]) -> str:
+    h = hashlib.sha256()
+    for name, data in files:
+        h.update(name.encode("utf-8", "replace") + b"\0" + hashlib.sha256(data).digest())
+    return h.hexdigest()
+
+
+def _reload(s: Session, files_changed: bool = True) -> None:
+    """Load s.files. New files get a fresh database (locked down after loading); a mapping or
+    settings change re-types the raw tables already parsed, without reading files again."""
+    if files_changed or s.db is None:
+        if s.db is not None:
+            s.db.close()
+        s.db = dbmod.connect()
+        s.raws = {}
+    s.result = ingest.load(s.db, s.files, s.settings, s.mappings, raws=s.raws)
+    dbmod.lock_down(s.db)
+
+
+def session() -> Session:
+    """This browser session's state, created on the sample data at first use."""
+    s = st.session_state.get("support_session")
+    if s is None:
+        s = Session(db=None)  # type: ignore[arg-type]
+        s.files = list(sample_files())
+        s.fingerprint = fingerprint(s.files)
+        _reload(s)
+        st.session_state["support_session"] = s
+    return s
+
+
+def use_files(files: list[tuple[str, bytes]], is_sample: bool = False) -> bool:
+    """Load these files unless they are the ones already loaded; True when something changed."""
+    s = session()
+    fp = fingerprint(files)
+    if fp == s.fingerprint:
+        return False
+    s.files, s.fingerprint, s.is_sample = files, fp, is_sample
+    s.mappings = {}
+    _reload(s)
+    return True
+
+
+def apply_mapping_file(data: bytes) -> bool:
+    """Re-apply a downloaded mapping file once (the uploader keeps it across reruns)."""
+    s = session()
+    fp = hashlib.sha256(data).hexdigest()
+    if fp == s.mapping_fingerprint:
+        return False
+    s.mapping_fingerprint = fp
+    apply_mappings(load_mappings(data.decode("utf-8", "replace")))
+    return True
+
+
+def apply_mappings(mappings: dict[str, FileMapping]) -> None:
+    """Re-type the current files with edited mappings (files are re-parsed into a fresh database)."""
+    s = session()
+    s.mappings = {**s.mappings, **mappings}
+    _reload(s, files_changed=False)
+
+
+def change_settings(new: Settings) -> None:
+    s = session()
+    if new == s.settings:
+        return
+    loading_changed = (new.source_timezone, new.csat_scale_max) != (
+        s.settings.source_timezone,
+        s.settings.csat_scale_max,
+    )
+    s.settings = new
+    if loading_changed:
+        _reload(s, files_changed=False)
