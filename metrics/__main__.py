@@ -43,7 +43,22 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--settings", metavar="SETTINGS.toml", help="settings file (flat TOML, SPEC section 5 keys)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one setting")
     r.add_argument("--json", metavar="OUT.json", help="write the JSON report here ('-' for standard output)")
+    d = sub.add_parser("docs", help="print (or --write into README.md) the generated metric table")
+    d.add_argument("--write", metavar="README.md", help="replace the table between the markers in this file")
     return p
+
+
+def _docs(args) -> int:
+    from metrics.docs import metric_table, update_readme
+
+    if args.write:
+        with open(args.write, encoding="utf-8") as fh:
+            text = fh.read()
+        with open(args.write, "w", encoding="utf-8") as fh:
+            fh.write(update_readme(text))
+    else:
+        print(metric_table())
+    return 0
 
 
 def _fail(msg: str) -> int:
@@ -53,6 +68,8 @@ def _fail(msg: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "docs":
+        return _docs(args)
     try:
         s = settings_mod.load(args.settings) if args.settings else settings_mod.Settings()
         s = settings_mod.apply_overrides(s, args.set)

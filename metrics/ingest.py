@@ -18,8 +18,11 @@ from metrics.mapping import FileMapping, recognise
 from metrics.readers import Issue, Limits, RawFile, read_file
 from metrics.schema import SQL_TYPES, TABLES, IngestError, normalise_header
 from metrics.settings import Settings
+from metrics.signals import SIGNAL_COLUMNS
 
 ISSUES_TABLE = "load_issues"
+# Names the loaded or derived tables use themselves; an uploaded extra column with one is renamed.
+RESERVED = {"source_file", "source_row", "ended_at_derived", "seq", *SIGNAL_COLUMNS}
 
 
 @dataclass
@@ -131,13 +134,22 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
     default_tz = m.timezone or settings.source_timezone
     scale = m.csat_scale_max or settings.csat_scale_max
 
-    inner: list[str] = []  # parsed values (and timestamp parts)
+    # Four levels keep every expression small: p0 cleans each used cell once, p1 parses,
+    # p2 places naive timestamps in their zone, the final level picks values and reasons.
+    clean: dict[str, str] = {}  # raw column -> cleaned alias
+    inner: list[str] = []  # p1: parsed values (and timestamp parts)
+    middle: list[str] = []  # p2: timestamp placement
     outer: list[str] = []  # final typed values
     errs: list[tuple[str, str, str]] = []  # (canonical field, header, error sql)
     ts_checks: list[tuple[str, str, str]] = []
+
+    def cleaned(col: str) -> str:
+        clean.setdefault(col, f"v_{col}")
+        return clean[col]
+
     for f in fields:
         header = m.columns.get(f.name)
-        if header is None:
+        if header is None or (f.name == "handled_by" and m.handled_by):
             if f.name == "handled_by" and m.table == "conversations":
                 val = params.bind("hb", m.handled_by or "human")
                 outer.append(f"CAST({val} AS VARCHAR) AS handled_by")
@@ -150,10 +162,8 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
                 outer.append(f"CAST(NULL AS {SQL_TYPES[f.kind]}) AS {f.name}")
             continue
         col = f"c{idx[header]}"
-        v = T.clean(col)
-        if f.name == "handled_by" and m.handled_by:
-            outer.append(f"CAST({params.bind('hb', m.handled_by)} AS VARCHAR) AS handled_by")
-            continue
+        v = cleaned(col)
+        n = f.name
         if f.kind in ("timestamp", "date"):
             _, header_tz = normalise_header(header)
             tz = header_tz or default_tz
@@ -165,23 +175,23 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             notes += onotes
             aware, naive = T.timestamp_parts(v, order)
             tzp = params.bind("tz", tz)
-            inner += [f"{v} AS {f.name}__v", f"{aware} AS {f.name}__a", f"{naive} AS {f.name}__n"]
-            local = f"timezone({tzp}, {f.name}__n)"
-            gap = f"({f.name}__n IS NOT NULL AND timezone({tzp}, {local}) <> {f.name}__n)"
-            overlap = (
-                f"({f.name}__n IS NOT NULL AND (timezone({tzp}, {local} + INTERVAL 1 HOUR) = {f.name}__n "
-                f"OR timezone({tzp}, {local} - INTERVAL 1 HOUR) = {f.name}__n))"
-            )
-            value = f"CASE WHEN NOT {gap} THEN coalesce({f.name}__a, {local}) END"
-            outer.append(f"CASE WHEN year({value}) >= 1971 THEN {value} END AS {f.name}")
+            inner += [f"{v} AS {n}__v", f"{aware} AS {n}__a", f"{naive} AS {n}__n"]
+            local = f"timezone({tzp}, {n}__n)"
+            middle += [
+                f"coalesce({n}__a, {local}) AS {n}__x",
+                f"coalesce(timezone({tzp}, {local}) <> {n}__n, false) AS {n}__gap",
+                f"coalesce(timezone({tzp}, {local} + INTERVAL 1 HOUR) = {n}__n "
+                f"OR timezone({tzp}, {local} - INTERVAL 1 HOUR) = {n}__n, false) AS {n}__o",
+            ]
+            outer.append(f"CASE WHEN NOT {n}__gap AND year({n}__x) >= 1971 THEN {n}__x END AS {n}")
             err = (
-                f"CASE WHEN {f.name}__v IS NULL THEN NULL "
-                f"WHEN {gap} THEN 'does not exist in ' || {tzp} || ' (clocks moved forward)' "
-                f"WHEN {value} IS NULL THEN 'not a date/time: ' || {f.name}__v "
-                f"WHEN year({value}) < 1971 THEN 'placeholder or pre-1971 date treated as missing: ' || {f.name}__v END"
+                f"CASE WHEN {n}__v IS NULL THEN NULL "
+                f"WHEN {n}__gap THEN 'does not exist in ' || {tzp} || ' (clocks moved forward)' "
+                f"WHEN {n}__x IS NULL THEN 'not a date/time: ' || {n}__v "
+                f"WHEN year({n}__x) < 1971 THEN 'placeholder or pre-1971 date treated as missing: ' || {n}__v END"
             )
-            errs.append((f.name, header, err))
-            ts_checks.append((f.name, header, f"{overlap}"))
+            errs.append((n, header, err))
+            ts_checks.append((n, header, f"{n}__o"))
             continue
         if f.kind == "text":
             val, err = T.text(v)
@@ -199,31 +209,33 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             val, err = T.author(v)
         else:
             val, err = T.status(v)
-        inner.append(f"{val} AS {f.name}__t")
-        inner.append(f"{err} AS {f.name}__e")
-        outer.append(f"{f.name}__t AS {f.name}")
-        errs.append((f.name, header, f"{f.name}__e"))
+        inner += [f"{val} AS {n}__t", f"{err} AS {n}__e"]
+        outer.append(f"{n}__t AS {n}")
+        errs.append((n, header, f"{n}__e"))
 
     mapped = set(m.columns.values())
-    canon = {f.name for f in fields}
+    canon = {f.name for f in fields} | RESERVED
     extras = []
     for h in raw.headers:
         if h in mapped or h.startswith("column") and h[6:].isdigit():
             continue
         out_name = h if h.lower() not in canon else f"{h} (source)"
         extras.append(out_name)
-        inner.append(f"{T.clean('c' + str(idx[h]))} AS {ident(out_name)}")
+        inner.append(f"{cleaned('c' + str(idx[h]))} AS {ident(out_name)}")
         outer.append(ident(out_name))
 
     err_cols = [f"{e} AS __e{i}" for i, (_, _, e) in enumerate(errs)]
     overlap_cols = [f"{o} AS __o{i}" for i, (_, _, o) in enumerate(ts_checks)]
+    p0 = ", ".join(["__row", *(f"{T.clean(c)} AS {a}" for c, a in clean.items())])
     stg = f"stg_{raw.table}"
     q(con, f"DROP TABLE IF EXISTS {stg}")
     q(
         con,
         f"""CREATE TABLE {stg} AS
-            WITH p AS (SELECT __row, {", ".join(inner) if inner else "1 AS __dummy"} FROM {raw.table})
-            SELECT __row, {", ".join(outer + err_cols + overlap_cols)} FROM p""",
+            WITH p0 AS (SELECT {p0} FROM {raw.table}),
+            p1 AS (SELECT __row, {", ".join(inner) if inner else "1 AS __dummy"} FROM p0),
+            p2 AS (SELECT *{", " + ", ".join(middle) if middle else ""} FROM p1)
+            SELECT __row, {", ".join(outer + err_cols + overlap_cols)} FROM p2""",
         params.values,
     )
     _record_value_issues(db, raw.name, stg, errs, ts_checks, m.table)

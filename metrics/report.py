@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from metrics import aggregate, signals
 from metrics.db import Database, rows, scalar
 from metrics.ingest import ISSUES_TABLE, LoadResult
 from metrics.settings import Settings
@@ -121,18 +122,22 @@ def capabilities(db: Database) -> list[Capability]:
 
 
 def build_report(db: Database, settings: Settings, load: LoadResult | None = None) -> dict[str, Any]:
-    """The JSON report. Metric families fill `metrics`, `by_category`, ... as they land."""
+    """The JSON report (SPEC section 6): the same functions the app pages call."""
     warnings: list[str] = []
     if load is not None:
         warnings += load.errors + load.warnings
     for c in capabilities(db):
         if not c.available:
             warnings.append(f"{c.family}: {c.detail}")
+    signals.compute(db, settings)
+    results = aggregate.compute(db, settings, segment="issue_category")
+    warnings += aggregate.warnings_for(db)
+    overall = results.pop(aggregate.ALL)
     return {
         "settings": settings.to_dict(),
         "data": data_block(db),
-        "metrics": {},
-        "by_category": {},
+        "metrics": {k: v.to_json() for k, v in overall.items()},
+        "by_category": {seg: {k: v.to_json() for k, v in res.items()} for seg, res in sorted(results.items())},
         "comparisons": [],
         "alerts": [],
         "insights": [],

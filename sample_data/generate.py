@@ -184,8 +184,12 @@ def generate(n_conversations: int = 20_000, seed: int = 42, with_sentiment: bool
     is_ai = after & (channel != "voice") & (rng.random(n_primary) < np.minimum(0.55 + 0.03 * months_live, 0.78))
 
     # AI outcome: success probability by category, worse at peak load, improving after launch.
+    # Load = AI conversations started in the 15 minutes before; the busiest 12% are "busy".
+    ai_starts = start_s[is_ai]
+    recent = np.searchsorted(ai_starts, start_s, side="right") - np.searchsorted(ai_starts, start_s - 900, side="left")
+    busy = is_ai & (recent >= np.quantile(recent[is_ai], 0.88)) if is_ai.any() else busy
     base = np.array([p_ai[names[i]] for i in cat_idx])
-    p_success = np.clip(base - 0.14 * busy + 0.012 * months_live, 0.02, 0.97)
+    p_success = np.clip(base - 0.18 * busy + 0.012 * months_live, 0.02, 0.97)
     success = rng.random(n_primary) < p_success
     fail_mode = rng.choice(
         np.array(["escalated", "silent", "returned", "follow_up", "negative"], dtype=object),
@@ -194,7 +198,7 @@ def generate(n_conversations: int = 20_000, seed: int = 42, with_sentiment: bool
     )
     outcome = np.where(is_ai, np.where(success, "resolved", fail_mode), "human").astype(object)
 
-    dur_ai = rng.integers(90, 900, n_primary)
+    dur_ai = rng.integers(180, 1500, n_primary)
     dur_human = np.where(
         channel == "email", rng.integers(3600, 2 * 86400, n_primary), rng.integers(600, 2700, n_primary)
     )
@@ -377,6 +381,8 @@ def _messages(rng, ids, created_ts, dur, outc, cats, names, busy, with_sentiment
         m = len(seq)
         offsets = np.sort(rng.integers(0, max(int(dur[i]), 1), m))
         offsets[0] = 0
+        if o != "human" and m > 1:
+            offsets[1] = min(offsets[1], 2 + int(r[i, 3] * 20))  # the AI answers within seconds
         for (author, text, s), off in zip(seq, offsets):
             conv_col.append(ids[i])
             t_col.append(created_ts[i] + np.timedelta64(int(off), "s"))

@@ -1,0 +1,145 @@
+"""Aggregate the signals relation into metric results, overall and by any segment, in one query."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from metrics import registry
+from metrics.db import Database, dicts, ident, rows
+from metrics.registry import MetricSpec
+from metrics.settings import Settings
+from metrics.signals import TABLE as SIGNALS
+from metrics.stats import wilson
+
+NONE_KEY = "(none)"
+ALL = "__all__"
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    id: str
+    value: float | None
+    numerator: int | None
+    denominator: int | None
+    ci_low: float | None
+    ci_high: float | None
+
+    def to_json(self) -> dict:
+        d = asdict(self)
+        d.pop("id")
+        return d
+
+
+# Data requirements a metric may declare, each checked once on the signals relation.
+REQUIREMENTS = {
+    "csat": ("count(csat) > 0", "needs a csat column"),
+    "messages": ("sum(n_messages) > 0", "needs a messages file"),
+    "first_response": ("count(first_reply_at) > 0", "needs first_response_at or a messages file"),
+}
+
+
+def unmet(db: Database, specs: list[MetricSpec]) -> dict[str, str]:
+    """Metric id -> why it cannot be computed from the data given."""
+    needed = sorted({n for sp in specs for n in sp.needs})
+    if not needed:
+        return {}
+    got = rows(db.con, f"SELECT {', '.join(REQUIREMENTS[n][0] for n in needed)} FROM {SIGNALS}")[0]
+    missing = {n for n, ok in zip(needed, got) if not ok}
+    return {sp.id: REQUIREMENTS[n][1] for sp in specs for n in sp.needs if n in missing}
+
+
+def _select(spec: MetricSpec, s: Settings, i: int) -> list[str]:
+    pop = spec.sql(spec.population, s)
+    if spec.kind == "rate":
+        cond = spec.sql(spec.condition, s)
+        return [f"count(*) FILTER (WHERE ({pop}) AND ({cond})) AS n{i}", f"count(*) FILTER (WHERE {pop}) AS d{i}"]
+    agg = {
+        "median": f"quantile_cont({spec.value}, 0.5)",
+        "p90": f"quantile_cont({spec.value}, 0.9)",
+        "mean": f"avg({spec.value})",
+    }[spec.kind]
+    return [f"{agg} FILTER (WHERE {pop}) AS n{i}", f"count({spec.value}) FILTER (WHERE {pop}) AS d{i}"]
+
+
+def _result(spec: MetricSpec, num, den) -> MetricResult:
+    den = int(den or 0)
+    if spec.kind == "rate":
+        if not den:
+            return MetricResult(spec.id, None, int(num or 0), 0, None, None)
+        lo, hi = wilson(int(num), den)
+        return MetricResult(spec.id, num / den, int(num), den, lo, hi)
+    return MetricResult(spec.id, None if num is None else float(num), None, den, None, None)
+
+
+def compute(
+    db: Database,
+    s: Settings,
+    ids: list[str] | None = None,
+    segment: str | None = None,
+    where: str = "",
+    params: dict | None = None,
+) -> dict[str, dict[str, MetricResult]]:
+    """{segment value: {metric id: result}}; the overall results are under ALL.
+
+    `segment` is any column of the signals relation (quoted here); `where` is an extra
+    filter written by this codebase, with its user values in `params`.
+    """
+    specs = [registry.get(i) for i in ids] if ids else registry.all_specs()
+    blocked = unmet(db, specs)
+    cols = [c for i, sp in enumerate(specs) for c in _select(sp, s, i)]
+    filt = f"WHERE {where}" if where else ""
+    if segment:
+        seg = ident(segment)
+        sql = (
+            f"SELECT GROUPING({seg}) AS _all, {seg} AS _seg, {', '.join(cols)} FROM {SIGNALS} {filt} "
+            f"GROUP BY GROUPING SETS ((), ({seg}))"
+        )
+    else:
+        sql = f"SELECT 1 AS _all, NULL AS _seg, {', '.join(cols)} FROM {SIGNALS} {filt}"
+    out: dict[str, dict[str, MetricResult]] = {}
+    for r in dicts(db.con, sql, params or {}):
+        key = ALL if r["_all"] else (NONE_KEY if r["_seg"] is None else str(r["_seg"]))
+        res = {}
+        for i, sp in enumerate(specs):
+            if sp.id in blocked:
+                res[sp.id] = MetricResult(sp.id, None, None, None, None, None)
+            else:
+                res[sp.id] = _result(sp, r[f"n{i}"], r[f"d{i}"])
+        out[key] = res
+    if ALL not in out:  # an empty filter still reports every metric, as null
+        out[ALL] = {sp.id: _result(sp, None, 0) for sp in specs}
+    return out
+
+
+def warnings_for(db: Database, ids: list[str] | None = None) -> list[str]:
+    specs = [registry.get(i) for i in ids] if ids else registry.all_specs()
+    return [f"{mid}: {why}; value is null." for mid, why in unmet(db, specs).items()]
+
+
+def drill(
+    db: Database,
+    s: Settings,
+    metric_id: str,
+    part: str = "denominator",
+    segment: str | None = None,
+    value: str | None = None,
+    limit: int | None = 5000,
+):
+    """The conversations behind a metric's numerator or denominator (a DataFrame)."""
+    spec = registry.get(metric_id)
+    cond = spec.sql(spec.population, s)
+    if part == "numerator":
+        cond += f" AND ({spec.sql(spec.condition, s)})" if spec.kind == "rate" else f" AND {spec.value} IS NOT NULL"
+    params: dict = {}
+    if segment:
+        if value == NONE_KEY:
+            cond += f" AND {ident(segment)} IS NULL"
+        else:
+            cond += f" AND CAST({ident(segment)} AS VARCHAR) = $v"
+            params["v"] = value
+    lim = f" LIMIT {int(limit)}" if limit else ""
+    cols = (
+        "conversation_id, customer_id, created_at, ended_at, handled_by, category, channel, escalated, "
+        "status, csat, outcome, matured, returned, follow_up_ticket, negative_end, ttfr_s, ttr_s, source_file, source_row"
+    )
+    return db.con.execute(f"SELECT {cols} FROM {SIGNALS} WHERE {cond} ORDER BY created_at{lim}", params).df()

@@ -1,0 +1,88 @@
+"""Metric declarations: id, label in a support leader's words, definition, unit, direction, SQL.
+
+A metric is a declaration here (or in a family module) plus the generic aggregation in
+`metrics.aggregate`. Every declared id is documented in the README (a test checks it).
+SQL fragments are written against the signals relation (`metrics.signals`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from metrics.settings import Settings
+
+Sql = str | Callable[[Settings], str]
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    id: str
+    label: str
+    definition: str
+    kind: str  # rate | median | p90 | mean
+    population: Sql  # which conversations count (the denominator)
+    condition: Sql = ""  # rate: which of them are successes (the numerator)
+    value: str = ""  # median/p90/mean: the value aggregated
+    unit: str = "rate"  # rate | seconds | count | score
+    better: str = ""  # higher | lower | ""
+    family: str = ""
+    needs: tuple[str, ...] = ()  # data requirements, see aggregate.REQUIREMENTS
+
+    def sql(self, part: Sql, s: Settings) -> str:
+        return part(s) if callable(part) else part
+
+
+_REGISTRY: dict[str, MetricSpec] = {}
+
+
+def register(*specs: MetricSpec) -> None:
+    for spec in specs:
+        if spec.id in _REGISTRY:
+            raise ValueError(f"metric {spec.id} declared twice")
+        _REGISTRY[spec.id] = spec
+
+
+def all_specs() -> list[MetricSpec]:
+    _load_families()
+    return list(_REGISTRY.values())
+
+
+def get(metric_id: str) -> MetricSpec:
+    _load_families()
+    return _REGISTRY[metric_id]
+
+
+def variant(spec: MetricSpec, prefix: str, extra_population: str, label: str) -> MetricSpec:
+    """The same metric restricted to a sub-population (peak / off-peak)."""
+    pop = spec.population
+
+    def population(s: Settings) -> str:
+        base = pop(s) if callable(pop) else pop
+        return f"({base}) AND ({extra_population})"
+
+    return replace(
+        spec,
+        id=prefix + spec.id,
+        label=f"{spec.label} ({label})",
+        definition=f"{spec.definition} Only conversations that started at {label} load.",
+        population=population,
+    )
+
+
+_loaded = False
+
+
+def _load_families() -> None:
+    """Family modules register their metrics on import; peak/off-peak variants come last."""
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    import importlib
+
+    for family in ("resolution", "efficiency", "experience"):  # the order of the README and the app
+        importlib.import_module(f"metrics.{family}")
+    from metrics import efficiency
+
+    register(*efficiency.peak_variants())

@@ -1,0 +1,55 @@
+"""Inference over sufficient statistics (counts, sums). Degenerate inputs give a result with a note."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from scipy import stats as sps
+
+Z95 = 1.959963984540054
+
+
+def wilson(k: int, n: int, z: float = Z95) -> tuple[float | None, float | None]:
+    """Wilson score interval for k successes in n trials; (None, None) when n = 0."""
+    if not n:
+        return None, None
+    p = k / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    lo = 0.0 if k == 0 else max(0.0, centre - half)
+    hi = 1.0 if k == n else min(1.0, centre + half)
+    return lo, hi
+
+
+@dataclass(frozen=True)
+class TestResult:
+    test: str
+    effect: float | None  # difference a - b
+    ci_low: float | None
+    ci_high: float | None
+    p_value: float | None
+    n_a: int
+    n_b: int
+    note: str = ""
+
+
+def two_proportions(k_a: int, n_a: int, k_b: int, n_b: int) -> TestResult:
+    """Two-sided two-proportion z test; Fisher's exact test when an expected cell count is below 5."""
+    if not n_a or not n_b:
+        return TestResult("none", None, None, None, None, n_a, n_b, "one side has no observations")
+    p_a, p_b = k_a / n_a, k_b / n_b
+    diff = p_a - p_b
+    se_unpooled = math.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
+    lo, hi = diff - Z95 * se_unpooled, diff + Z95 * se_unpooled
+    pooled = (k_a + k_b) / (n_a + n_b)
+    expected = [n * r for n in (n_a, n_b) for r in (pooled, 1 - pooled)]
+    if min(expected) < 5:
+        _, p = sps.fisher_exact([[k_a, n_a - k_a], [k_b, n_b - k_b]])
+        return TestResult("fisher_exact", diff, lo, hi, float(p), n_a, n_b, "small expected counts")
+    se = math.sqrt(pooled * (1 - pooled) * (1 / n_a + 1 / n_b))
+    if se == 0:
+        return TestResult("two_proportion_z", diff, lo, hi, 1.0, n_a, n_b, "no variation on either side")
+    z = diff / se
+    return TestResult("two_proportion_z", diff, lo, hi, float(2 * sps.norm.sf(abs(z))), n_a, n_b)
