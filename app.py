@@ -11,6 +11,8 @@ st.set_page_config(page_title="AI Support Performance", page_icon=":material/sup
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/resolution.py", title="Resolution", icon=":material/task_alt:", url_path="resolution"),
+    st.Page("pages/efficiency.py", title="Efficiency", icon=":material/speed:", url_path="efficiency"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
 ]
 

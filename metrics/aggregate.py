@@ -38,12 +38,12 @@ REQUIREMENTS = {
 }
 
 
-def unmet(db: Database, specs: list[MetricSpec]) -> dict[str, str]:
+def unmet(db: Database, specs: list[MetricSpec], table: str = SIGNALS) -> dict[str, str]:
     """Metric id -> why it cannot be computed from the data given."""
     needed = sorted({n for sp in specs for n in sp.needs})
     if not needed:
         return {}
-    got = rows(db.con, f"SELECT {', '.join(REQUIREMENTS[n][0] for n in needed)} FROM {SIGNALS}")[0]
+    got = rows(db.con, f"SELECT {', '.join(REQUIREMENTS[n][0] for n in needed)} FROM {table}")[0]
     missing = {n for n, ok in zip(needed, got) if not ok}
     return {sp.id: REQUIREMENTS[n][1] for sp in specs for n in sp.needs if n in missing}
 
@@ -78,6 +78,7 @@ def compute(
     segment: str | None = None,
     where: str = "",
     params: dict | None = None,
+    table: str = SIGNALS,
 ) -> dict[str, dict[str, MetricResult]]:
     """{segment value: {metric id: result}}; the overall results are under ALL.
 
@@ -85,17 +86,17 @@ def compute(
     filter written by this codebase, with its user values in `params`.
     """
     specs = [registry.get(i) for i in ids] if ids else registry.all_specs()
-    blocked = unmet(db, specs)
+    blocked = unmet(db, specs, table)
     cols = [c for i, sp in enumerate(specs) for c in _select(sp, s, i)]
     filt = f"WHERE {where}" if where else ""
     if segment:
         seg = ident(segment)
         sql = (
-            f"SELECT GROUPING({seg}) AS _all, {seg} AS _seg, {', '.join(cols)} FROM {SIGNALS} {filt} "
+            f"SELECT GROUPING({seg}) AS _all, {seg} AS _seg, {', '.join(cols)} FROM {table} {filt} "
             f"GROUP BY GROUPING SETS ((), ({seg}))"
         )
     else:
-        sql = f"SELECT 1 AS _all, NULL AS _seg, {', '.join(cols)} FROM {SIGNALS} {filt}"
+        sql = f"SELECT 1 AS _all, NULL AS _seg, {', '.join(cols)} FROM {table} {filt}"
     out: dict[str, dict[str, MetricResult]] = {}
     for r in dicts(db.con, sql, params or {}):
         key = ALL if r["_all"] else (NONE_KEY if r["_seg"] is None else str(r["_seg"]))
@@ -143,3 +144,46 @@ def drill(
         "status, csat, outcome, matured, returned, follow_up_ticket, negative_end, ttfr_s, ttr_s, source_file, source_row"
     )
     return db.con.execute(f"SELECT {cols} FROM {SIGNALS} WHERE {cond} ORDER BY created_at{lim}", params).df()
+
+
+@dataclass(frozen=True)
+class PeriodChange:
+    current: dict[str, MetricResult]
+    previous: dict[str, MetricResult]
+    current_start: object
+    previous_start: object
+    end: object
+
+
+def period_change(db: Database, s: Settings, ids: list[str], days: int = 30) -> PeriodChange:
+    """The metrics over the last `days` days to data_end, and over the `days` before them."""
+    end = rows(db.con, f"SELECT max(data_end) FROM {SIGNALS}")[0][0]
+    if end is None:
+        empty = compute(db, s, ids)[ALL]
+        return PeriodChange(empty, empty, None, None, None)
+    span = {"d": days}
+    cur = compute(db, s, ids, where="created_at > data_end - to_days($d)", params=span)[ALL]
+    prev = compute(
+        db,
+        s,
+        ids,
+        where="created_at > data_end - to_days(2 * $d) AND created_at <= data_end - to_days($d)",
+        params=span,
+    )[ALL]
+    import datetime as dt
+
+    return PeriodChange(cur, prev, end - dt.timedelta(days=days), end - dt.timedelta(days=2 * days), end)
+
+
+def segment_columns(db: Database, table: str = SIGNALS) -> list[str]:
+    """Columns a metric can be broken down by: the standard segments, then the file's extra columns."""
+    from metrics.db import columns
+    from metrics.schema import TABLES
+
+    standard = ["category", "channel", "handled_by", "account_segment", "week", "month", "load", "status"]
+    have = columns(db.con, table)
+    known = {f.name for f in TABLES["conversations"]} | {"source_file", "source_row", "ended_at_derived"}
+    from metrics.signals import SIGNAL_COLUMNS
+
+    extras = [c for c in have if c not in known and c not in SIGNAL_COLUMNS]
+    return [c for c in standard if c in have] + extras

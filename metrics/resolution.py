@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from metrics.db import Database, rows
 from metrics.registry import MetricSpec, register
 from metrics.settings import Settings
+from metrics.signals import TABLE as SIGNALS
 
 AI = "is_ai"
 AI_MATURED = "is_ai AND matured"
@@ -150,3 +154,64 @@ LEAKS = (
     ("negative_end", "Ended in negative sentiment", "negative_end"),
     ("abandoned", "Marked abandoned", "coalesce(status, 'other') = 'abandoned'"),
 )
+
+
+@dataclass(frozen=True)
+class LeakResult:
+    """From AI conversations to truly resolved: each step removes conversations for one reason."""
+
+    ai: int
+    escalated: int
+    pending: int
+    deflected_matured: int
+    leaks: tuple[tuple[str, str, int], ...]  # (key, label, count) in SPEC order
+    truly_resolved: int
+
+
+def leak_waterfall(db: Database, table: str = SIGNALS, where: str = "", params: dict | None = None) -> LeakResult:
+    """The leak from deflection to true resolution (SPEC: deflected -> minus follow-up tickets -> minus
+    returns -> minus negative end -> minus abandoned = truly resolved), pending shown, not hidden."""
+    taken: list[str] = []
+    cols = []
+    for key, _, cond in LEAKS:
+        prior = "".join(f" AND NOT ({c})" for c in taken)
+        cols.append(f"count(*) FILTER (WHERE {DEFLECTED_MATURED}{prior} AND ({cond})) AS {key}")
+        taken.append(cond)
+    filt = f" AND ({where})" if where else ""
+    r = rows(
+        db.con,
+        f"""SELECT count(*), count(*) FILTER (WHERE escalated), count(*) FILTER (WHERE NOT escalated AND NOT matured),
+                   count(*) FILTER (WHERE {DEFLECTED_MATURED}), {", ".join(cols)},
+                   count(*) FILTER (WHERE truly_resolved)
+            FROM {table} WHERE is_ai{filt}""",
+        params or {},
+    )[0]
+    leaks = tuple((key, label, int(n)) for (key, label, _), n in zip(LEAKS, r[4:-1]))
+    return LeakResult(int(r[0]), int(r[1]), int(r[2]), int(r[3]), leaks, int(r[-1]))
+
+
+DEFLECTED_MATURED = "NOT escalated AND matured"
+
+
+def fcr_by_window(db: Database, s: Settings, windows: tuple[float, ...] = (24, 72)) -> list[dict]:
+    """FCR of AI and human conversations by category at each return window, side by side.
+
+    Each window gets its own signals table (maturity follows max(window, ticket window)).
+    Rows: {"category", "fcr_rate_ai@24": MetricResult, ...}, the whole data first as "All".
+    """
+    from metrics import aggregate, signals
+
+    per: dict[float, dict] = {}
+    for hours in windows:
+        table = f"signals_w{int(hours)}"
+        signals.compute(db, s.replace(return_window_hours=hours), table=table)
+        per[hours] = aggregate.compute(db, s, ["fcr_rate_ai", "fcr_rate_human"], segment="category", table=table)
+    keys = sorted(per[windows[0]], key=lambda k: (k != aggregate.ALL, k))
+    out = []
+    for seg in keys:
+        row = {"category": "All" if seg == aggregate.ALL else seg}
+        for hours in windows:
+            for mid in ("fcr_rate_ai", "fcr_rate_human"):
+                row[f"{mid}@{hours:g}"] = per[hours].get(seg, {}).get(mid)
+        out.append(row)
+    return out

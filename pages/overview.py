@@ -1,12 +1,14 @@
-"""Overview: what the loaded data covers. Headline metrics join here as metric families land."""
+"""Overview: headline numbers (true resolution next to deflection) and the leak between them."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from metrics import aggregate, charts, resolution
 from metrics.report import data_block
 from ui.frame import inside_frame
-from ui.state import session
+from ui.state import current_signals, session
+from ui.widgets import card, drill_down
 
 inside_frame()
 
@@ -16,11 +18,51 @@ d = data_block(s.db)
 if not d["conversations"]:
     st.warning("No conversations are loaded yet. Upload a conversations or tickets export on the Data page.")
     st.stop()
-a, b, c, e = st.columns(4)
-a.metric("Conversations", f"{d['conversations']:,}")
-b.metric("Handled first by AI", f"{d['ai_conversations']:,}")
-c.metric("Handled by humans", f"{d['human_conversations']:,}")
-e.metric("Messages", f"{d['messages']:,}")
+info = current_signals(s)
+HEADLINE = [
+    "true_resolution_rate",
+    "deflection_rate",
+    "containment_rate",
+    "fcr_rate_ai",
+    "escalation_rate",
+    "ttfr_median_s_ai",
+    "csat_mean_ai",
+    "fcr_rate_human",
+]
+overall = aggregate.compute(s.db, s.settings, HEADLINE)[aggregate.ALL]
+change = aggregate.period_change(s.db, s.settings, HEADLINE, days=30)
 st.caption(
-    f"Data from {d['start'][:10]} to {d['end'][:10]} (UTC). {d['rejected_rows']:,} rows were rejected on loading."
+    f"{d['conversations']:,} conversations ({d['ai_conversations']:,} AI, {d['human_conversations']:,} human) "
+    f"from {d['start'][:10]} to {d['end'][:10]} (UTC). Each card shows the whole period; its arrow shows the "
+    "change from the 30 days before to the last 30 days."
+)
+cols = st.columns(4) + st.columns(4)
+for col, mid in zip(cols, HEADLINE):
+    card(col, mid, overall[mid], change.current[mid], change.previous[mid])
+
+gap = overall["deflection_rate"].value, overall["true_resolution_rate"].value
+if None not in gap:
+    st.info(
+        f"Dashboards would report {gap[0]:.0%} deflection. Measured after the conversation, "
+        f"{gap[1]:.0%} of AI conversations were truly resolved.",
+        icon=":material/insights:",
+    )
+leaks = resolution.leak_waterfall(s.db)
+st.plotly_chart(charts.leak_waterfall(leaks), width="stretch")
+st.caption(
+    f"{info.pending:,} conversations are still inside their return or ticket window (they end less than "
+    f"{s.settings.max_window_hours:g} h before {str(info.data_end)[:16]}): they are left out of resolution rates "
+    "until their windows close."
+)
+drill_down(
+    s,
+    [
+        "true_resolution_rate",
+        "deflection_rate",
+        "deflection_resolution_gap",
+        "containment_rate",
+        "fcr_rate_ai",
+        "escalation_rate",
+    ],
+    "overview",
 )

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from metrics import db as dbmod
-from metrics import ingest
+from metrics import ingest, signals
 from metrics.ingest import LoadResult
 from metrics.mapping import FileMapping, load_mappings
 from metrics.readers import RawFile
 from metrics.settings import Settings
+from metrics.signals import SIGNAL_SETTINGS, SignalsInfo
 
 SAMPLE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sample_data")
 SAMPLE_FILES = ("conversations.csv.gz", "messages.csv.gz", "accounts.csv.gz")
@@ -45,6 +46,9 @@ class Session:
     result: LoadResult | None = None
     settings: Settings = field(default_factory=Settings)
     mapping_fingerprint: str = ""
+    load_id: int = 0
+    signals_key: tuple = ()
+    signals_info: SignalsInfo | None = None
 
 
 def fingerprint(files: list[tuple[str, bytes]]) -> str:
@@ -64,6 +68,16 @@ def _reload(s: Session, files_changed: bool = True) -> None:
         s.raws = {}
     s.result = ingest.load(s.db, s.files, s.settings, s.mappings, raws=s.raws)
     dbmod.lock_down(s.db)
+    s.load_id += 1
+
+
+def current_signals(s: Session) -> SignalsInfo:
+    """The signals relation for the current data and settings, rebuilt only when one of those changed."""
+    key = (s.load_id, tuple(getattr(s.settings, k) for k in SIGNAL_SETTINGS))
+    if key != s.signals_key or s.signals_info is None:
+        s.signals_info = signals.compute(s.db, s.settings)
+        s.signals_key = key
+    return s.signals_info
 
 
 def session() -> Session:

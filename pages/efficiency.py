@@ -1,0 +1,120 @@
+"""Efficiency: response and resolution times, effort, escalation quality, and quality under load."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics import aggregate, charts, efficiency, registry
+from metrics.stats import two_proportions
+from ui.frame import inside_frame
+from ui.state import current_signals, session
+from ui.widgets import card, drill_down, duration, fmt
+
+inside_frame()
+
+TEST_NAMES = {"two_proportion_z": "two-proportion z test", "fisher_exact": "Fisher's exact test", "none": ""}
+
+s = session()
+st.title("Efficiency")
+info = current_signals(s)
+if not info.conversations:
+    st.warning("No conversations are loaded yet. Upload a conversations or tickets export on the Data page.")
+    st.stop()
+IDS = [
+    "ttfr_median_s_ai",
+    "ttfr_median_s_human",
+    "ttr_median_s_ai",
+    "ttr_median_s_human",
+    "exchanges_median",
+    "escalation_rate",
+    "escalation_appropriate_share",
+    "escalation_inappropriate_share",
+]
+overall = aggregate.compute(s.db, s.settings)[aggregate.ALL]
+cols = st.columns(4) + st.columns(4)
+for col, mid in zip(cols, IDS):
+    card(col, mid, overall[mid])
+
+st.subheader("How fast: AI vs human")
+a, b = st.columns(2)
+ttfr = efficiency.time_quantiles(s.db, "ttfr_s", {"AI": "is_ai", "Human": "is_human"})
+ttr = efficiency.time_quantiles(
+    s.db, "ttr_s", {"AI (truly resolved)": "is_ai AND truly_resolved", "Human (resolved)": "is_human AND resolved"}
+)
+a.plotly_chart(charts.quantile_boxes(ttfr, "First response time (box: 25-75%, whiskers: 10-90%)"), width="stretch")
+b.plotly_chart(charts.quantile_boxes(ttr, "Time to resolution (box: 25-75%, whiskers: 10-90%)"), width="stretch")
+st.dataframe(
+    pd.DataFrame(
+        [
+            {"Measure": m, "Who": who, "n": q["n"], **{p: duration(q[p]) for p in ("p10", "p25", "p50", "p75", "p90")}}
+            for m, qs in (("First response", ttfr), ("Resolution", ttr))
+            for who, q in qs.items()
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)
+
+st.subheader("Escalations by category: the AI's improvement list")
+esc = pd.DataFrame(efficiency.escalations_by_category(s.db))
+if len(esc):
+    esc["escalation_rate"] = esc["escalation_rate"] * 100
+st.caption(
+    "Inappropriate escalations are handovers the rules (QA tags first, then category, distress and reason) "
+    "say the AI should have handled. Start with the categories at the top."
+)
+st.dataframe(
+    esc,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "category": "Category",
+        "escalations": "Escalations",
+        "ai_conversations": "AI conversations",
+        "escalation_rate": st.column_config.NumberColumn("Escalation rate", format="%.1f%%"),
+        "inappropriate": "Not warranted",
+        "qa_tagged": "QA-tagged",
+    },
+)
+
+st.subheader("Quality under load")
+deciles = efficiency.load_deciles(s.db)
+st.plotly_chart(charts.by_decile(deciles, "Resolution and escalation by load decile"), width="stretch")
+rows, sentences = [], []
+for mid in ("true_resolution_rate", "escalation_rate", "ttfr_median_s_ai", "csat_mean_ai"):
+    p, o = overall["peak_" + mid], overall["offpeak_" + mid]
+    row = {
+        "Metric": registry.get(mid).label,
+        "Peak": fmt(mid, p),
+        "Off-peak": fmt(mid, o),
+        "Peak n": p.denominator,
+        "Off-peak n": o.denominator,
+        "Difference": "",
+        "p": None,
+        "Test": "",
+    }
+    if registry.get(mid).kind == "rate":
+        t = two_proportions(p.numerator or 0, p.denominator or 0, o.numerator or 0, o.denominator or 0)
+        if t.effect is not None:
+            row.update({"Difference": f"{t.effect * 100:+.1f} pts", "p": t.p_value, "Test": TEST_NAMES[t.test]})
+            verdict = "more" if t.effect > 0 else "less"
+            sentences.append(
+                f"At peak load, {registry.get(mid).label.lower()}: {abs(t.effect) * 100:.1f} points {verdict} often "
+                f"than off-peak ({p.value:.1%} vs {o.value:.1%}; p = {t.p_value:.3g}"
+                f"{', not significant' if t.p_value >= 0.05 else ''})."
+            )
+    rows.append(row)
+st.caption(
+    f"Peak = at least {info.peak_threshold} AI conversations open when the conversation started "
+    f"(the {s.settings.peak_percentile:g}th percentile of load over AI conversations)."
+)
+st.dataframe(
+    pd.DataFrame(rows),
+    hide_index=True,
+    width="stretch",
+    column_config={"p": st.column_config.NumberColumn(format="%.4f")},
+)
+for sentence in sentences:
+    st.write(sentence)
+drill_down(s, [*IDS[4:], "peak_true_resolution_rate", "offpeak_true_resolution_rate"], "efficiency")
