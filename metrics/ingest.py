@@ -134,11 +134,13 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
     default_tz = m.timezone or settings.source_timezone
     scale = m.csat_scale_max or settings.csat_scale_max
 
-    # Four levels keep every expression small: p0 cleans each used cell once, p1 parses,
-    # p2 places naive timestamps in their zone, the final level picks values and reasons.
+    # Levels keep every expression small: p0 cleans each used cell once, p1 parses (offset-aware
+    # timestamps first), p2 parses naive timestamps where needed, p3 places them in their zone,
+    # the final level picks values and reasons.
     clean: dict[str, str] = {}  # raw column -> cleaned alias
     inner: list[str] = []  # p1: parsed values (and timestamp parts)
-    middle: list[str] = []  # p2: timestamp placement
+    middle: list[str] = []  # p2: naive timestamp parses, only where no offset-aware parse exists
+    placed: list[str] = []  # p3: timestamps placed in their zone
     outer: list[str] = []  # final typed values
     errs: list[tuple[str, str, str]] = []  # (canonical field, header, error sql)
     ts_checks: list[tuple[str, str, str]] = []
@@ -173,16 +175,22 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
                 raise IngestError(f"{raw.name}: time zone {tz!r} is not known.") from None
             order, onotes = _date_order(db, raw, col, header, m)
             notes += onotes
-            aware, naive = T.timestamp_parts(v, order)
+            aware, _ = T.timestamp_parts(v, order)
+            _, naive = T.timestamp_parts(f"{n}__v", order)  # evaluated in p2, on p1's cleaned value
             tzp = params.bind("tz", tz)
-            inner += [f"{v} AS {n}__v", f"{aware} AS {n}__a", f"{naive} AS {n}__n"]
+            inner += [f"{v} AS {n}__v", f"{aware} AS {n}__a"]
+            naive_only = f"CASE WHEN {n}__a IS NULL AND {n}__v IS NOT NULL THEN {naive} END"
+            middle += [f"{naive_only} AS {n}__n"]
             local = f"timezone({tzp}, {n}__n)"
-            middle += [
-                f"coalesce({n}__a, {local}) AS {n}__x",
-                f"coalesce(timezone({tzp}, {local}) <> {n}__n, false) AS {n}__gap",
-                f"coalesce(timezone({tzp}, {local} + INTERVAL 1 HOUR) = {n}__n "
-                f"OR timezone({tzp}, {local} - INTERVAL 1 HOUR) = {n}__n, false) AS {n}__o",
-            ]
+            if tz == "UTC":  # no gaps or overlaps to look for
+                placed += [f"coalesce({n}__a, {local}) AS {n}__x", f"false AS {n}__gap", f"false AS {n}__o"]
+            else:
+                placed += [
+                    f"coalesce({n}__a, {local}) AS {n}__x",
+                    f"coalesce(timezone({tzp}, {local}) <> {n}__n, false) AS {n}__gap",
+                    f"coalesce(timezone({tzp}, {local} + INTERVAL 1 HOUR) = {n}__n "
+                    f"OR timezone({tzp}, {local} - INTERVAL 1 HOUR) = {n}__n, false) AS {n}__o",
+                ]
             outer.append(f"CASE WHEN NOT {n}__gap AND year({n}__x) >= 1971 THEN {n}__x END AS {n}")
             err = (
                 f"CASE WHEN {n}__v IS NULL THEN NULL "
@@ -234,8 +242,9 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
         f"""CREATE TABLE {stg} AS
             WITH p0 AS (SELECT {p0} FROM {raw.table}),
             p1 AS (SELECT __row, {", ".join(inner) if inner else "1 AS __dummy"} FROM p0),
-            p2 AS (SELECT *{", " + ", ".join(middle) if middle else ""} FROM p1)
-            SELECT __row, {", ".join(outer + err_cols + overlap_cols)} FROM p2""",
+            p2 AS (SELECT *{", " + ", ".join(middle) if middle else ""} FROM p1),
+            p3 AS (SELECT *{", " + ", ".join(placed) if placed else ""} FROM p2)
+            SELECT __row, {", ".join(outer + err_cols + overlap_cols)} FROM p3""",
         params.values,
     )
     _record_value_issues(db, raw.name, stg, errs, ts_checks, m.table)

@@ -46,10 +46,20 @@ def _case_map(expr: str, mapping: dict) -> str:
 _WS = "' ' || chr(9) || chr(10) || chr(13)"  # blanks trimmed around every value
 
 
+_MAX_TOKEN = max(len(t) for t in NULL_TOKENS)
+
+
 def clean(col: str) -> str:
-    """Trimmed text with the null tokens (empty, NULL, N/A, -, ...) as NULL."""
+    """Trimmed text with the null tokens (empty, NULL, N/A, -, ...) as NULL.
+
+    Cheap tests first (length, the first and last character): on millions of cells the
+    full trim-and-lower runs only where it can matter.
+    """
     t = f"trim({col}, {_WS})"
-    return f"CASE WHEN lower({t}) IN {_in_list(NULL_TOKENS)} THEN NULL ELSE {t} END"
+    return (
+        f"CASE WHEN length({col}) <= {_MAX_TOKEN + 4} AND lower({t}) IN {_in_list(NULL_TOKENS)} THEN NULL "
+        f"WHEN ascii({col}[1]) <= 32 OR ascii({col}[-1]) <= 32 THEN {t} ELSE {col} END"
+    )
 
 
 @dataclass
@@ -174,7 +184,10 @@ def timestamp_parts(v: str, order: str | None) -> tuple[str, str]:
     """
     iso = f"replace(replace({v}, 'T', ' '), ',', '.')"
     aware = (
-        f"CASE WHEN regexp_full_match({v}, '{ISO_AWARE}') THEN TRY_CAST(regexp_replace({iso}, '\\s*GMT$', 'Z') AS TIMESTAMPTZ) "
+        # Fast path for the commonest export form, 2024-01-31T10:00:00Z; the regex cascade for the rest.
+        f"CASE WHEN {v}[-1] IN ('Z', 'z') AND {v}[11] IN ('T', ' ') AND {v}[5] = '-' "
+        f"AND TRY_CAST({v} AS TIMESTAMPTZ) IS NOT NULL THEN TRY_CAST({v} AS TIMESTAMPTZ) "
+        f"WHEN regexp_full_match({v}, '{ISO_AWARE}') THEN TRY_CAST(regexp_replace({iso}, '\\s*GMT$', 'Z') AS TIMESTAMPTZ) "
         f"WHEN regexp_full_match({v}, '{NUMERIC}') AND TRY_CAST({v} AS DOUBLE) >= 1e11 "
         f"THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000) "
         f"WHEN regexp_full_match({v}, '{NUMERIC}') AND TRY_CAST({v} AS DOUBLE) >= 1e8 "
@@ -196,10 +209,11 @@ def timestamp_parts(v: str, order: str | None) -> tuple[str, str]:
 
 def day_month_evidence_sql(v: str) -> str:
     """Counts for deciding a column's day/month order: (first part > 12, second part > 12, slash dates)."""
+    maybe = f"({v}[2] IN ('/', '.', '-') OR {v}[3] IN ('/', '.', '-'))"  # cheap test before the regexes
     first = f"TRY_CAST(regexp_extract({v}, '^{DAYMONTH}', 1) AS INTEGER)"
     second = f"TRY_CAST(regexp_extract({v}, '^{DAYMONTH}', 2) AS INTEGER)"
     return (
-        f"count(*) FILTER (WHERE {first} > 12), count(*) FILTER (WHERE {second} > 12), "
-        f"count(*) FILTER (WHERE regexp_full_match({v}, '{DAYMONTH}')), "
-        f"min(__row) FILTER (WHERE {first} > 12), min(__row) FILTER (WHERE {second} > 12)"
+        f"count(*) FILTER (WHERE {maybe} AND {first} > 12), count(*) FILTER (WHERE {maybe} AND {second} > 12), "
+        f"count(*) FILTER (WHERE {maybe} AND regexp_full_match({v}, '{DAYMONTH}')), "
+        f"min(__row) FILTER (WHERE {maybe} AND {first} > 12), min(__row) FILTER (WHERE {maybe} AND {second} > 12)"
     )

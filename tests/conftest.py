@@ -9,6 +9,10 @@ from metrics.settings import Settings
 CONV_HEADER = "conversation_id,customer_id,created_at,ended_at,handled_by,issue_category,csat,status"
 
 
+def pytest_addoption(parser):
+    parser.addoption("--update-goldens", action="store_true", help="rewrite tests/golden/cases/*/expected.json")
+
+
 @pytest.fixture
 def db():
     d = dbmod.connect(memory_limit="1GB", threads=1)

@@ -67,3 +67,27 @@ def test_two_browser_sessions_do_not_share_data(server, browser, tmp_path):
     b.get_by_text("From AI conversations to truly resolved").wait_for(timeout=60_000)
     assert b.get_by_text("Sample data: 19,265 conversations").count() == 1  # the sidebar badge
     assert b.get_by_text("mine.csv").count() == 0
+
+
+def test_uploading_the_sample_files_reproduces_the_cli_counts(server, browser, tmp_path):
+    import json
+    from pathlib import Path
+
+    from metrics.__main__ import main
+
+    sample = sorted((Path(__file__).resolve().parents[2] / "sample_data").glob("*.csv.gz"))
+    out = tmp_path / "r.json"
+    assert main(["report", *map(str, sample), "--json", str(out)]) == 0
+    d = json.loads(out.read_text())["data"]
+
+    page = browser.new_context().new_page()
+    page.goto(server + "/data")
+    page.get_by_text("What was loaded").wait_for(timeout=60_000)
+    box = page.get_by_test_id("stFileUploader").filter(has_text="Export files")
+    box.locator('input[type="file"]').set_input_files([str(p) for p in sample])
+    page.get_by_text("Your data:").wait_for(timeout=120_000)
+    total = d["conversations"] + d["messages"] + d["accounts"]
+    assert _metric(page, "Rows read") == f"{total:,}"
+    assert _metric(page, "Rows rejected") == f"{d['rejected_rows']:,}"
+    badge = f"Your data: {d['conversations']:,} conversations, {d['messages']:,} messages, {d['accounts']:,} accounts"
+    assert page.get_by_text(badge).count() == 1
