@@ -35,6 +35,7 @@ REQUIREMENTS = {
     "csat": ("count(csat) > 0", "needs a csat column"),
     "messages": ("sum(n_messages) > 0", "needs a messages file"),
     "first_response": ("count(first_reply_at) > 0", "needs first_response_at or a messages file"),
+    "business_hours": ("count(ttr_bh_s) > 0", "needs the business_hours setting and human conversations"),
 }
 
 

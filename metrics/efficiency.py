@@ -69,6 +69,35 @@ for handler, (pop, words) in _RESOLVED.items():
         ),
     ]
 
+for stat, kind, words in (("median", "median", "Median"), ("p90", "p90", "90th percentile of")):
+    _TIMES += [
+        MetricSpec(
+            f"ttfr_business_{stat}_s_human",
+            f"First response in business hours, {stat} (human)",
+            f"{words} business-hours seconds (only the opening hours of the business_hours setting count) from "
+            "the start of a human conversation to the first reply.",
+            kind,
+            "is_human",
+            value="ttfr_bh_s",
+            unit="seconds",
+            better="lower",
+            family=FAMILY,
+            needs=("business_hours", "first_response"),
+        ),
+        MetricSpec(
+            f"ttr_business_{stat}_s_human",
+            f"Time to resolution in business hours, {stat} (human)",
+            f"{words} business-hours seconds from start to end of resolved human conversations.",
+            kind,
+            "is_human AND resolved",
+            value="ttr_bh_s",
+            unit="seconds",
+            better="lower",
+            family=FAMILY,
+            needs=("business_hours",),
+        ),
+    ]
+
 ESCALATION_RATE = MetricSpec(
     "escalation_rate",
     "Handed to a human",

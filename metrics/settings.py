@@ -135,6 +135,9 @@ def _validate(s: Settings) -> None:
             dt.date.fromisoformat(s.deployment_date)
         except ValueError:
             raise SettingsError(f"deployment_date {s.deployment_date!r} is not a date (YYYY-MM-DD).") from None
+    from metrics.business_hours import parse as parse_business_hours
+
+    parse_business_hours(s.business_hours)  # raises SettingsError with the reason
     if s.as_of:
         try:
             dt.datetime.fromisoformat(s.as_of)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from metrics import sentiment
+from metrics import business_hours, sentiment
 from metrics.db import Database, q, rows
 from metrics.settings import Settings
 
@@ -29,6 +29,7 @@ SIGNAL_SETTINGS = (
     "appropriate_reason_keywords",
     "distress_sentiment",
     "as_of",
+    "business_hours",
 )
 
 # Columns the relation adds; an uploaded column with one of these names is renamed at ingest.
@@ -172,6 +173,8 @@ flags AS (
         END AS escalation_is_appropriate,
         CASE WHEN first_reply_at >= created_at THEN epoch(first_reply_at) - epoch(created_at) END AS ttfr_s,
         epoch(ended_at) - epoch(created_at) AS ttr_s,
+        CAST(NULL AS DOUBLE) AS ttfr_bh_s,
+        CAST(NULL AS DOUBLE) AS ttr_bh_s,
         coalesce(issue_category, '(none)') AS category,
         CAST(date_trunc('week', created_at) AS DATE) AS week,
         strftime(created_at, '%Y-%m') AS month,
@@ -233,6 +236,7 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
         "peak_q": s.peak_percentile / 100,
     }
     q(db.con, sql, params)
+    business_hours.apply(db, business_hours.parse(s.business_hours), table)
     data_end, threshold, n, pending = rows(
         db.con,
         f"""SELECT max(data_end), (SELECT quantile_disc(concurrency, $q) FROM {table} WHERE is_ai),

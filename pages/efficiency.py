@@ -56,6 +56,19 @@ st.dataframe(
     width="stretch",
 )
 
+if s.settings.business_hours:
+    bh = st.columns(4)
+    for col, mid in zip(
+        bh,
+        [
+            "ttfr_business_median_s_human",
+            "ttfr_business_p90_s_human",
+            "ttr_business_median_s_human",
+            "ttr_business_p90_s_human",
+        ],
+    ):
+        card(col, mid, overall[mid])
+
 st.subheader("Escalations by category: the AI's improvement list")
 esc = pd.DataFrame(efficiency.escalations_by_category(s.db))
 if len(esc):

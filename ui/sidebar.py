@@ -113,6 +113,14 @@ def render(s: Session) -> Settings:
             chosen = st.multiselect(
                 "Categories that need a human", cats, default=[], key="human_required_categories", format_func=md_escape
             )
+            bh = st.text_input(
+                "Business hours (for human response times)",
+                D.business_hours,
+                key="business_hours",
+                placeholder="Mon-Fri 09:00-17:00 Europe/Berlin; holidays 2025-12-25",
+                help="Opening hours in a named time zone, optional holidays. Human rows then also get "
+                "business-time first response and resolution times.",
+            )
             kw = st.text_input(
                 "Reasons that justify a handover (comma-separated)",
                 ", ".join(D.appropriate_reason_keywords),
@@ -152,6 +160,7 @@ def render(s: Session) -> Settings:
                 distress_sentiment=distress,
                 human_required_categories=chosen,
                 appropriate_reason_keywords=kw,
+                business_hours=bh,
                 containment_requires_no_low_csat=g1,
                 containment_requires_no_negative_end=g2,
                 containment_requires_not_abandoned=g3,

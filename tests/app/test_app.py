@@ -104,3 +104,15 @@ def test_changing_the_return_window_changes_the_numbers():
     after = _metrics(at)["Resolved on first contact (AI)"]
     assert before != after
     assert float(after.rstrip("%")) > float(before.rstrip("%"))  # a shorter window finds fewer returns
+
+
+def test_business_hours_setting_adds_business_time_cards():
+    at = _app().run()
+    at.switch_page("pages/efficiency.py").run()
+    assert "First response in business hours, median (human)" not in _metrics(at)
+    at.text_input(key="business_hours").set_value("Mon-Fri 09:00-17:00 America/New_York").run()
+    assert not at.exception
+    m = _metrics(at)
+    assert m["First response in business hours, median (human)"] != "no data"
+    at.text_input(key="business_hours").set_value("Mon-Fri 9-5").run()
+    assert at.sidebar.error[0].value.startswith("business\\_hours")

@@ -276,3 +276,49 @@ def test_return_rate_never_falls_as_the_window_grows(db, w, expected):
         == expected
     )
     assert rows(db.con, "SELECT count(*) FROM signals") == [(7,)]
+
+
+def test_business_hours_are_dst_correct_and_skip_holidays(db):
+    # Berlin switches to summer time on Sunday 2025-03-30.
+    s = Settings(business_hours="Mon-Fri 09:00-17:00 Europe/Berlin; holidays 2025-04-21")
+    sig = build(
+        db,
+        [
+            # Fri 16:00 CET (15:00Z) -> Mon 10:00 CEST (08:00Z): 1 h Friday + 1 h Monday
+            conv(
+                "dst",
+                "2025-03-28T15:00:00Z",
+                "2025-03-31T08:00:00Z",
+                handled_by="human",
+                first_response_at="2025-03-31T08:00:00Z",
+            ),
+            # Fri 18 Apr 16:00 CEST -> Tue 22 Apr 09:30 CEST; Monday 21 is a holiday: 1 h + 0.5 h
+            conv("hol", "2025-04-18T14:00:00Z", "2025-04-22T07:30:00Z", customer="u2", handled_by="human"),
+            # Saturday to Saturday night: no open time at all
+            conv("wkend", "2025-04-05T10:00:00Z", "2025-04-05T20:00:00Z", customer="u3", handled_by="human"),
+            conv("ai", "2025-03-28T15:00:00Z", customer="u4"),
+        ],
+        settings=s,
+    )
+    assert (sig["dst"]["ttfr_bh_s"], sig["dst"]["ttr_bh_s"]) == (7200.0, 7200.0)
+    assert sig["dst"]["ttr_s"] == 3 * 86400 - 7 * 3600
+    assert sig["hol"]["ttr_bh_s"] == 5400.0
+    assert sig["wkend"]["ttr_bh_s"] == 0.0
+    assert sig["ai"]["ttr_bh_s"] is None
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("Mon-Fri 09:00-17:00", "business_hours needs opening hours and a time zone"),
+        ("Mon-Fri 09:00-17:00 Mars/Base", "business_hours: 'Mars/Base' is not a known time zone."),
+        ("Mon-Fri 17:00-09:00 UTC", "business_hours: 'Mon-Fri 17:00-09:00' must open before it closes"),
+        ("Mon-Fri 09:00-17:00 UTC; holidays 25/12/2025", "business_hours: holiday '25/12/2025' is not a date"),
+    ],
+)
+def test_business_hours_setting_errors(text, message):
+    from metrics.settings import SettingsError
+
+    with pytest.raises(SettingsError) as e:
+        Settings().replace(business_hours=text)
+    assert str(e.value).startswith(message)
