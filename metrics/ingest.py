@@ -360,7 +360,7 @@ def build(db: Database, staged: list[Staged]) -> None:
     conv = _union(db, staged, "conversations")
     msgs = _union(db, staged, "messages")
     accts = _union(db, staged, "accounts")
-    for t in ("conversations", "messages", "accounts"):
+    for t in ("conversations", "messages", "accounts", "text_sentiment"):  # scores follow the messages
         q(con, f"DROP TABLE IF EXISTS {t}")
     if conv:
         _dedupe(db, conv, ["conversation_id"], [f.name for f in TABLES["conversations"]])

@@ -8,7 +8,7 @@ import streamlit as st
 from metrics import aggregate, charts, efficiency, registry
 from metrics.stats import two_proportions
 from ui.frame import inside_frame
-from ui.state import current_signals, session
+from ui.state import session, signals_or_stop
 from ui.widgets import card, drill_down, duration, fmt
 
 inside_frame()
@@ -17,10 +17,7 @@ TEST_NAMES = {"two_proportion_z": "two-proportion z test", "fisher_exact": "Fish
 
 s = session()
 st.title("Efficiency")
-info = current_signals(s)
-if not info.conversations:
-    st.warning("No conversations are loaded yet. Upload a conversations or tickets export on the Data page.")
-    st.stop()
+info = signals_or_stop(s)
 IDS = [
     "ttfr_median_s_ai",
     "ttfr_median_s_human",

@@ -7,18 +7,15 @@ import streamlit as st
 from metrics import aggregate, charts, resolution
 from metrics.report import data_block
 from ui.frame import inside_frame
-from ui.state import current_signals, session
+from ui.state import session, signals_or_stop
 from ui.widgets import card, drill_down
 
 inside_frame()
 
 s = session()
 st.title("Overview")
+info = signals_or_stop(s)
 d = data_block(s.db)
-if not d["conversations"]:
-    st.warning("No conversations are loaded yet. Upload a conversations or tickets export on the Data page.")
-    st.stop()
-info = current_signals(s)
 HEADLINE = [
     "true_resolution_rate",
     "deflection_rate",

@@ -6,7 +6,7 @@ import streamlit as st
 
 from metrics import aggregate, charts, resolution
 from ui.frame import inside_frame
-from ui.state import current_signals, session
+from ui.state import remembered, session, signals_or_stop
 from ui.widgets import drill_down, metric_columns, results_table
 
 inside_frame()
@@ -29,10 +29,7 @@ def _pct(v: float | None) -> float | None:
 
 s = session()
 st.title("Resolution quality")
-info = current_signals(s)
-if not info.conversations:
-    st.warning("No conversations are loaded yet. Upload a conversations or tickets export on the Data page.")
-    st.stop()
+info = signals_or_stop(s)
 st.caption(
     f"Return window {s.settings.return_window_hours:g} h, ticket window {s.settings.ticket_window_hours:g} h "
     f"(change them in the sidebar). {info.pending:,} conversations are pending and left out of resolution rates."
@@ -57,7 +54,7 @@ for segment, label in (("category", "Category"), ("channel", "Channel")):
         )
 
 st.subheader("First-contact resolution at 24 h and 72 h")
-fcr = resolution.fcr_by_window(s.db, s.settings, (24, 72))
+fcr = remembered(s, "fcr_by_window", lambda: resolution.fcr_by_window(s.db, s.settings, (24, 72)))
 side = [
     {"Category": r["category"]}
     | {f"{who} FCR, {h} h": _pct(r[f"fcr_rate_{who.lower()}@{h}"].value) for who in ("AI", "Human") for h in (24, 72)}

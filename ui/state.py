@@ -49,6 +49,7 @@ class Session:
     load_id: int = 0
     signals_key: tuple = ()
     signals_info: SignalsInfo | None = None
+    memo: dict = field(default_factory=dict)
 
 
 def fingerprint(files: list[tuple[str, bytes]]) -> str:
@@ -133,3 +134,22 @@ def change_settings(new: Settings) -> None:
     s.settings = new
     if loading_changed:
         _reload(s, files_changed=False)
+
+
+def remembered(s: Session, name: str, compute):
+    """A page computation kept for this session until the data or any setting changes."""
+    key = (name, s.load_id, s.settings)
+    if key not in s.memo:
+        if len(s.memo) > 32:
+            s.memo.clear()
+        s.memo[key] = compute()
+    return s.memo[key]
+
+
+def signals_or_stop(s: Session) -> SignalsInfo:
+    """The current signals; with no conversations loaded, say so and end the page here."""
+    info = current_signals(s)
+    if not info.conversations:
+        st.warning("No conversations are loaded yet. Upload a conversations or tickets export on the Data page.")
+        st.stop()
+    return info
