@@ -13,6 +13,7 @@ PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
     st.Page("pages/resolution.py", title="Resolution", icon=":material/task_alt:", url_path="resolution"),
     st.Page("pages/efficiency.py", title="Efficiency", icon=":material/speed:", url_path="efficiency"),
+    st.Page("pages/experience.py", title="Experience", icon=":material/sentiment_satisfied:", url_path="experience"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
 ]
 

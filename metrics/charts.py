@@ -66,10 +66,11 @@ def rate_bars(rows: list[dict], label_key: str, series: dict[str, str], title: s
             orientation="h",
             error_x={"type": "data", "array": hi, "arrayminus": lo, "thickness": 1},
         )
+    top = max([1e-9] + [r[m].ci_high for r in rows for m in series if r[m].ci_high is not None])
     fig.update_layout(
         title=title,
         barmode="group",
-        xaxis={"tickformat": ".0%", "range": [0, 1]},
+        xaxis={"tickformat": ".0%", "range": [0, 1 if top > 0.5 else top * 1.1]},
         legend={"orientation": "h", "y": -0.15},
         **{**LAYOUT, "height": max(320, 40 * len(rows) + 120)},
     )
@@ -119,6 +120,47 @@ def by_decile(rows: list[dict], title: str) -> go.Figure:
         xaxis={"title": "Load decile (AI conversations open at start)"},
         yaxis={"tickformat": ".0%"},
         legend={"orientation": "h", "y": -0.3},
+        **LAYOUT,
+    )
+    return fig
+
+
+def transition_heatmap(grid: list[list[int]], title: str) -> go.Figure:
+    names = ["negative", "neutral", "positive"]
+    total = sum(map(sum, grid)) or 1
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid,
+            x=[f"end {n}" for n in names],
+            y=[f"start {n}" for n in names],
+            colorscale="Blues",
+            text=[[f"{v:,}<br>{v / total:.0%}" for v in row] for row in grid],
+            texttemplate="%{text}",
+            showscale=False,
+        )
+    )
+    fig.update_layout(title=title, **LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def hazard_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
+    fig = go.Figure()
+    for name, pts in series.items():
+        pts = [p for p in pts if p["reached"]]
+        fig.add_scatter(
+            x=[p["k"] for p in pts],
+            y=[p["exits"] / p["reached"] for p in pts],
+            mode="lines+markers",
+            name=esc(name),
+            customdata=[[p["exits"], p["reached"]] for p in pts],
+            hovertemplate="after answer %{x}: %{y:.1%} (%{customdata[0]} of %{customdata[1]})<extra></extra>",
+        )
+    fig.update_layout(
+        title=title,
+        xaxis={"title": "AI answers so far", "dtick": 1},
+        yaxis={"tickformat": ".0%"},
+        legend={"orientation": "h", "y": -0.25},
         **LAYOUT,
     )
     return fig

@@ -43,9 +43,14 @@ def register(*specs: MetricSpec) -> None:
         _REGISTRY[spec.id] = spec
 
 
+FAMILY_ORDER = ("Resolution quality", "Efficiency", "Customer experience")
+
+
 def all_specs() -> list[MetricSpec]:
+    """Every declared metric, by family in a fixed order (whatever order modules were imported in)."""
     _load_families()
-    return list(_REGISTRY.values())
+    rank = {f: i for i, f in enumerate(FAMILY_ORDER)}
+    return sorted(_REGISTRY.values(), key=lambda sp: rank.get(sp.family, len(rank)))
 
 
 def get(metric_id: str) -> MetricSpec:

@@ -53,3 +53,32 @@ def two_proportions(k_a: int, n_a: int, k_b: int, n_b: int) -> TestResult:
         return TestResult("two_proportion_z", diff, lo, hi, 1.0, n_a, n_b, "no variation on either side")
     z = diff / se
     return TestResult("two_proportion_z", diff, lo, hi, float(2 * sps.norm.sf(abs(z))), n_a, n_b)
+
+
+def cmh(tables: list[tuple[int, int, int, int]]) -> TestResult:
+    """Cochran-Mantel-Haenszel test of no association across strata of 2x2 tables (a, b, c, d).
+
+    Each table is (group A successes, group A failures, group B successes, group B failures).
+    The effect is the Mantel-Haenszel pooled odds ratio; strata without both groups are skipped.
+    """
+    import numpy as np
+    from statsmodels.stats.contingency_tables import StratifiedTable
+
+    usable = [t for t in tables if (t[0] + t[1]) > 0 and (t[2] + t[3]) > 0 and (t[0] + t[2]) > 0 and (t[1] + t[3]) > 0]
+    n_a = sum(t[0] + t[1] for t in usable)
+    n_b = sum(t[2] + t[3] for t in usable)
+    if not usable:
+        return TestResult("cmh", None, None, None, None, n_a, n_b, "no stratum has both groups and both outcomes")
+    st = StratifiedTable([np.array([[a, b], [c, d]], dtype=float) for a, b, c, d in usable])
+    res = st.test_null_odds(correction=True)
+    lo, hi = st.oddsratio_pooled_confint()
+    return TestResult("cmh", float(st.oddsratio_pooled), float(lo), float(hi), float(res.pvalue), n_a, n_b)
+
+
+def bh_qvalues(pvalues: list[float]) -> list[float]:
+    """Benjamini-Hochberg adjusted p-values (q-values), in the input order."""
+    if not pvalues:
+        return []
+    from scipy.stats import false_discovery_control
+
+    return [float(x) for x in false_discovery_control(pvalues, method="bh")]

@@ -7,7 +7,7 @@ import streamlit as st
 from metrics import aggregate, charts, resolution
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
-from ui.widgets import drill_down, metric_columns, results_table
+from ui.widgets import drill_down, metric_columns, pct, results_table
 
 inside_frame()
 
@@ -21,10 +21,6 @@ IDS = [
     "follow_up_ticket_rate",
     "fcr_rate_human",
 ]
-
-
-def _pct(v: float | None) -> float | None:
-    return None if v is None else v * 100
 
 
 s = session()
@@ -57,7 +53,7 @@ st.subheader("First-contact resolution at 24 h and 72 h")
 fcr = remembered(s, "fcr_by_window", lambda: resolution.fcr_by_window(s.db, s.settings, (24, 72)))
 side = [
     {"Category": r["category"]}
-    | {f"{who} FCR, {h} h": _pct(r[f"fcr_rate_{who.lower()}@{h}"].value) for who in ("AI", "Human") for h in (24, 72)}
+    | {f"{who} FCR, {h} h": pct(r[f"fcr_rate_{who.lower()}@{h}"].value) for who in ("AI", "Human") for h in (24, 72)}
     for r in fcr
 ]
 st.dataframe(

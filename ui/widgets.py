@@ -26,6 +26,11 @@ def fmt(spec_id: str, r: MetricResult | None) -> str:
     return f"{r.value:,.1f}"
 
 
+def pct(v: float | None) -> float | None:
+    """A fraction as percent points for a table column (None stays None)."""
+    return None if v is None else v * 100
+
+
 def duration(seconds: float | None) -> str:
     if seconds is None:
         return "no data"

@@ -76,7 +76,7 @@ def test_an_unusable_upload_says_why_in_one_sentence():
     assert [e.value for e in at.error] == ["empty\\.csv is empty \\(0 bytes\\)\\."]
 
 
-PAGES = ["pages/overview.py", "pages/resolution.py", "pages/efficiency.py", "pages/data.py"]
+PAGES = ["pages/overview.py", "pages/resolution.py", "pages/efficiency.py", "pages/experience.py", "pages/data.py"]
 EMPTY = "conversation_id,customer_id,created_at,handled_by\nc1,,2024-01-01,ai\n"  # its only row is rejected
 HUMAN_ONLY = "conversation_id,customer_id,created_at,handled_by\nc1,u1,2024-01-01,human\nc2,u2,2024-01-02,human\n"
 
@@ -89,7 +89,7 @@ def test_every_page_renders_on_the_sample(page):
 
 
 @pytest.mark.parametrize("data", [EMPTY, HUMAN_ONLY], ids=["no-rows", "human-only"])
-@pytest.mark.parametrize("page", PAGES[:3])
+@pytest.mark.parametrize("page", PAGES[:4])
 def test_every_page_renders_on_empty_or_partial_data(page, data):
     at = _upload(_app().run(), "x.csv", data)
     at.switch_page(page).run()
@@ -116,3 +116,13 @@ def test_business_hours_setting_adds_business_time_cards():
     assert m["First response in business hours, median (human)"] != "no data"
     at.text_input(key="business_hours").set_value("Mon-Fri 9-5").run()
     assert at.sidebar.error[0].value.startswith("business\\_hours")
+
+
+def test_experience_page_tells_the_samples_drop_off_story():
+    at = _app().run()
+    at.switch_page("pages/experience.py").run()
+    assert not at.exception
+    assert any("Refund request leave after the AI\\'s 3rd answer" in w.value for w in at.warning)
+    assert at.info[-1].value.startswith("On the same kinds of issues\\, AI\\-handled customers were")
+    at.text_input(key="transcript-id").set_value("C100000").run()
+    assert len(at.dataframe[-1].value) > 0
