@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import sidebar
+from ui import export, sidebar
 from ui.state import session
 
 st.set_page_config(page_title="AI Support Performance", page_icon=":material/support_agent:", layout="wide")
@@ -20,6 +20,7 @@ PAGES = [
 nav = st.navigation(PAGES)
 s = session()
 sidebar.render(s)
+export.render(s)
 if s.is_sample:
     st.info("You are looking at sample data - upload your exports on the Data page", icon=":material/science:")
 nav.run()

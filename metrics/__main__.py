@@ -43,6 +43,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--settings", metavar="SETTINGS.toml", help="settings file (flat TOML, SPEC section 5 keys)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one setting")
     r.add_argument("--json", metavar="OUT.json", help="write the JSON report here ('-' for standard output)")
+    r.add_argument("--xlsx", metavar="OUT.xlsx", help="write the Excel summary for leadership here")
     d = sub.add_parser("docs", help="print (or --write into README.md) the generated metric table")
     d.add_argument("--write", metavar="README.md", help="replace the table between the markers in this file")
     return p
@@ -113,12 +114,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warning: {err}", file=sys.stderr)
         report = build_report(db, s, result)
         if args.json:
-            text = json.dumps(report, indent=2, ensure_ascii=False, default=str)
+            text = json.dumps(report, indent=2, ensure_ascii=False, default=str, allow_nan=False)
             if args.json == "-":
                 print(text)
             else:
                 with open(args.json, "w", encoding="utf-8") as fh:
                     fh.write(text)
+        if args.xlsx:
+            from metrics.excel import write_workbook
+
+            with open(args.xlsx, "wb") as fh:
+                fh.write(write_workbook(db, s, report, result))
         d = report["data"]
         print(
             f"Loaded {d['conversations']:,} conversations ({d['ai_conversations']:,} AI, "

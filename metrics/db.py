@@ -55,7 +55,7 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THR
             "autoload_known_extensions": False,
         },
     )
-    con.execute("SET TimeZone = 'UTC'")
+    con.execute("SET GLOBAL TimeZone = 'UTC'")  # global: cursors opened later inherit it
     con.execute("SET Calendar = 'gregorian'")
     return Database(con=con, temp_dir=temp_dir)
 

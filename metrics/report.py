@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
-from metrics import aggregate, signals
+from metrics import aggregate, experience, signals
 from metrics.db import Database, rows, scalar
 from metrics.ingest import ISSUES_TABLE, LoadResult
 from metrics.settings import Settings
+from metrics.stats import bh_qvalues, two_proportions
 
 
 @dataclass(frozen=True)
@@ -121,25 +123,102 @@ def capabilities(db: Database) -> list[Capability]:
     return out
 
 
-def build_report(db: Database, settings: Settings, load: LoadResult | None = None) -> dict[str, Any]:
-    """The JSON report (SPEC section 6): the same functions the app pages call."""
+def comparisons(db: Database, overall: dict[str, aggregate.MetricResult]) -> list[dict[str, Any]]:
+    """The standard comparisons with their tests; q-values are Benjamini-Hochberg across this list."""
+    out: list[dict[str, Any]] = []
+    mix = experience.csat_mix_comparison(db)
+    t = mix.test
+    out.append(
+        {
+            "name": "csat_ai_vs_human",
+            "test": t.test,
+            "effect": t.effect,
+            "p_value": t.p_value,
+            "ci_low": t.ci_low,
+            "ci_high": t.ci_high,
+            "n_a": t.n_a,
+            "n_b": t.n_b,
+            "effect_kind": "Mantel-Haenszel odds ratio of being satisfied, AI vs human, within categories",
+            "mix_adjusted_difference": mix.adjusted_diff,
+            "sentence": mix.sentence,
+        }
+    )
+    names = {
+        "true_resolution_rate": "true_resolution_peak_vs_offpeak",
+        "escalation_rate": "escalation_rate_peak_vs_offpeak",
+    }
+    for mid, name in names.items():
+        p, o = overall["peak_" + mid], overall["offpeak_" + mid]
+        t = two_proportions(p.numerator or 0, p.denominator or 0, o.numerator or 0, o.denominator or 0)
+        words = "truly resolved" if mid == "true_resolution_rate" else "handed to a human"
+        sentence = (
+            ""
+            if t.effect is None
+            else (
+                f"At peak load AI conversations were {words} {abs(t.effect) * 100:.1f} points "
+                f"{'more' if t.effect > 0 else 'less'} often than off-peak ({p.value:.1%} vs {o.value:.1%}; "
+                f"p = {t.p_value:.2g})."
+            )
+        )
+        out.append(
+            {
+                "name": name,
+                "test": t.test,
+                "effect": t.effect,
+                "p_value": t.p_value,
+                "ci_low": t.ci_low,
+                "ci_high": t.ci_high,
+                "n_a": t.n_a,
+                "n_b": t.n_b,
+                "effect_kind": "difference of proportions, peak minus off-peak",
+                "sentence": sentence,
+            }
+        )
+    qs = bh_qvalues([c["p_value"] for c in out if c["p_value"] is not None])
+    it = iter(qs)
+    for c in out:
+        c["q_value"] = next(it) if c["p_value"] is not None else None
+    return out
+
+
+def build_report(
+    db: Database, settings: Settings, load: LoadResult | None = None, compute_signals: bool = True
+) -> dict[str, Any]:
+    """The JSON report (SPEC section 6): the same functions the app pages call.
+
+    `compute_signals=False` when the caller (the app) already holds the signals for these settings.
+    """
     warnings: list[str] = []
     if load is not None:
         warnings += load.errors + load.warnings
     for c in capabilities(db):
         if not c.available:
             warnings.append(f"{c.family}: {c.detail}")
-    signals.compute(db, settings)
+    if compute_signals:
+        signals.compute(db, settings)
     results = aggregate.compute(db, settings, segment="issue_category")
     warnings += aggregate.warnings_for(db)
     overall = results.pop(aggregate.ALL)
-    return {
-        "settings": settings.to_dict(),
-        "data": data_block(db),
-        "metrics": {k: v.to_json() for k, v in overall.items()},
-        "by_category": {seg: {k: v.to_json() for k, v in res.items()} for seg, res in sorted(results.items())},
-        "comparisons": [],
-        "alerts": [],
-        "insights": [],
-        "warnings": warnings,
-    }
+    return finite(
+        {
+            "settings": settings.to_dict(),
+            "data": data_block(db),
+            "metrics": {k: v.to_json() for k, v in overall.items()},
+            "by_category": {seg: {k: v.to_json() for k, v in res.items()} for seg, res in sorted(results.items())},
+            "comparisons": comparisons(db, overall),
+            "alerts": [],
+            "insights": [],
+            "warnings": warnings,
+        }
+    )
+
+
+def finite(obj: Any) -> Any:
+    """NaN and infinities become null: the report is strict JSON."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [finite(v) for v in obj]
+    return obj

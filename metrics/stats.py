@@ -42,7 +42,7 @@ def two_proportions(k_a: int, n_a: int, k_b: int, n_b: int) -> TestResult:
     p_a, p_b = k_a / n_a, k_b / n_b
     diff = p_a - p_b
     se_unpooled = math.sqrt(p_a * (1 - p_a) / n_a + p_b * (1 - p_b) / n_b)
-    lo, hi = diff - Z95 * se_unpooled, diff + Z95 * se_unpooled
+    lo, hi = max(-1.0, diff - Z95 * se_unpooled), min(1.0, diff + Z95 * se_unpooled)
     pooled = (k_a + k_b) / (n_a + n_b)
     expected = [n * r for n in (n_a, n_b) for r in (pooled, 1 - pooled)]
     if min(expected) < 5:
@@ -71,8 +71,21 @@ def cmh(tables: list[tuple[int, int, int, int]]) -> TestResult:
         return TestResult("cmh", None, None, None, None, n_a, n_b, "no stratum has both groups and both outcomes")
     st = StratifiedTable([np.array([[a, b], [c, d]], dtype=float) for a, b, c, d in usable])
     res = st.test_null_odds(correction=True)
-    lo, hi = st.oddsratio_pooled_confint()
-    return TestResult("cmh", float(st.oddsratio_pooled), float(lo), float(hi), float(res.pvalue), n_a, n_b)
+    ratio = float(st.oddsratio_pooled)
+    if not math.isfinite(ratio) or ratio == 0:  # a side with no successes or no failures at all
+        return TestResult(
+            "cmh",
+            None if not math.isfinite(ratio) else ratio,
+            None,
+            None,
+            float(res.pvalue),
+            n_a,
+            n_b,
+            "pooled odds ratio at 0 or infinity: no interval",
+        )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        lo, hi = st.oddsratio_pooled_confint()
+    return TestResult("cmh", ratio, float(lo), float(hi), float(res.pvalue), n_a, n_b)
 
 
 def bh_qvalues(pvalues: list[float]) -> list[float]:

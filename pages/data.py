@@ -8,7 +8,7 @@ from metrics.mapping import dump_mappings
 from metrics.schema import IngestError
 from ui import quality
 from ui.frame import inside_frame
-from ui.state import apply_mapping_file, sample_files, session, use_files
+from ui.state import apply_mapping_file, sample_files, session, use_files, use_uploads
 
 inside_frame()
 
@@ -30,13 +30,18 @@ with left:
     mapping_file = st.file_uploader("Saved column mapping (optional)", type=["json"], key="mapping_upload")
 with right:
     st.write("")
-    if not s.is_sample and st.button("Go back to the sample data"):
-        use_files(list(sample_files()), is_sample=True)
-        st.rerun()
+    if not s.is_sample:
+        st.button(
+            "Go back to the sample data",
+            key="back_to_sample",
+            on_click=use_files,
+            args=(list(sample_files()),),
+            kwargs={"is_sample": True},
+        )
 
 if uploads:
     with st.spinner("Reading files..."):
-        if use_files([(u.name, u.getvalue()) for u in uploads]):
+        if use_uploads([(u.name, u.getvalue()) for u in uploads]):
             st.rerun()  # the frame (banner, sidebar) shows the new data too
 if mapping_file is not None:
     try:
@@ -53,6 +58,7 @@ for err in result.errors:
 
 quality.summary(s)
 quality.capabilities(s)
+quality.unmapped(s)
 for report in result.files:
     quality.file_panel(s, report)
 quality.rejections(s)

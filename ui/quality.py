@@ -10,7 +10,7 @@ import streamlit as st
 
 from metrics import ingest
 from metrics.ingest import FileReport
-from metrics.mapping import FileMapping
+from metrics.mapping import FileMapping, recognise
 from metrics.report import capabilities as capability_list
 from metrics.schema import TABLES
 from ui.state import Session, apply_mappings
@@ -69,61 +69,84 @@ def file_panel(s: Session, f: FileReport) -> None:
             hide_index=True,
             column_config={"Filled": st.column_config.ProgressColumn("Share of rows filled", min_value=0, max_value=1)},
         )
-        _mapping_editor(s, f)
+        _mapping_editor(s, f.name, f.mapping)
 
 
-def _mapping_editor(s: Session, f: FileReport) -> None:
-    raw = s.raws.get(f.name)
+def _mapping_editor(s: Session, name: str, m: FileMapping) -> None:
+    raw = s.raws.get(name)
     if raw is None:
         return
-    m = f.mapping
-    key = f"map-{f.name}"
+    key = f"map-{name}"
     with st.form(key):
-        st.caption("Column mapping")
+        st.caption("Column mapping (pick the table, then map each field to a column of this file)")
         table = st.selectbox("This file is", list(TABLES), index=list(TABLES).index(m.table), key=key + "-table")
         options = [NONE, *raw.headers]
-        cols = {}
         grid = st.columns(3)
         for i, field in enumerate(TABLES[table]):
             current = m.columns.get(field.name) if table == m.table else None
-            choice = grid[i % 3].selectbox(
+            grid[i % 3].selectbox(
                 field.name + (" *" if field.required else ""),
                 options,
                 index=options.index(current) if current in options else 0,
                 key=f"{key}-{table}-{field.name}",
                 help=field.meaning or None,
+                format_func=md_escape,
             )
-            if choice != NONE:
-                cols[field.name] = choice
         a, b, c, d = st.columns(4)
-        handled = a.selectbox(
+        a.selectbox(
             "Every row is handled by",
             ["(from a column)", "ai", "human"],
             index=["", "ai", "human"].index(m.handled_by),
             key=key + "-hb",
         )
-        tz = b.selectbox(
+        b.selectbox(
             "Time zone for this file",
             _ZONES,
             index=_ZONES.index(m.timezone) if m.timezone in _ZONES else 0,
             key=key + "-tz",
             help="Empty: the time zone set in the sidebar.",
         )
-        scale = c.number_input("CSAT scale (0 = sidebar setting)", 0, 100, int(m.csat_scale_max), key=key + "-scale")
-        order = d.selectbox(
+        c.number_input("CSAT scale (0 = sidebar setting)", 0, 100, int(m.csat_scale_max), key=key + "-scale")
+        d.selectbox(
             "Date order", ["auto", "DMY", "MDY"], index=["auto", "DMY", "MDY"].index(m.date_order), key=key + "-order"
         )
-        if st.form_submit_button("Apply this mapping"):
-            new = FileMapping(
-                table=table,
-                columns=cols,
-                handled_by="" if handled.startswith("(") else handled,
-                timezone=tz,
-                csat_scale_max=float(scale),
-                date_order=order,
-            )
-            apply_mappings({f.name: new})
-            st.rerun()
+        # A callback, not `if st.form_submit_button(...)`: it runs before the next script run, so the
+        # submit is never lost to a rerun.
+        st.form_submit_button("Apply this mapping", on_click=_apply, args=(name, key, raw.headers))
+
+
+def _apply(name: str, key: str, headers: list[str]) -> None:
+    state = st.session_state
+    table = state[key + "-table"]
+    cols = {
+        f.name: state[f"{key}-{table}-{f.name}"]
+        for f in TABLES[table]
+        if state.get(f"{key}-{table}-{f.name}", NONE) != NONE
+    }
+    if not cols:  # the table was just changed: start from what its synonyms recognise
+        guess = recognise(headers, table)
+        cols = guess.columns if guess else {}
+    handled = state[key + "-hb"]
+    new = FileMapping(
+        table=table,
+        columns=cols,
+        handled_by="" if handled.startswith("(") else handled,
+        timezone=state[key + "-tz"],
+        csat_scale_max=float(state[key + "-scale"]),
+        date_order=state[key + "-order"],
+    )
+    apply_mappings({name: new})
+
+
+def unmapped(s: Session) -> None:
+    """Files that were read but could not be loaded get the mapping editor too."""
+    loaded = {f.name for f in s.result.files}
+    for name, raw in s.raws.items():
+        if name in loaded:
+            continue
+        with st.expander(f"{md_escape(name)}: not loaded yet, map its columns", expanded=True):
+            st.text("Columns: " + ", ".join(raw.headers[:40]))
+            _mapping_editor(s, name, s.mappings.get(name) or recognise(raw.headers, "conversations"))
 
 
 def rejections(s: Session) -> None:

@@ -46,6 +46,7 @@ class Session:
     result: LoadResult | None = None
     settings: Settings = field(default_factory=Settings)
     mapping_fingerprint: str = ""
+    upload_fingerprint: str = ""  # what the uploader held when last applied
     load_id: int = 0
     signals_key: tuple = ()
     signals_info: SignalsInfo | None = None
@@ -103,6 +104,16 @@ def use_files(files: list[tuple[str, bytes]], is_sample: bool = False) -> bool:
     s.mappings = {}
     _reload(s)
     return True
+
+
+def use_uploads(files: list[tuple[str, bytes]]) -> bool:
+    """Load the uploader's files when the uploader's content changed (not on every rerun)."""
+    s = session()
+    fp = fingerprint(files)
+    if fp == s.upload_fingerprint:
+        return False
+    s.upload_fingerprint = fp
+    return use_files(files)
 
 
 def apply_mapping_file(data: bytes) -> bool:

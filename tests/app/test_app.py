@@ -126,3 +126,40 @@ def test_experience_page_tells_the_samples_drop_off_story():
     assert at.info[-1].value.startswith("On the same kinds of issues\\, AI\\-handled customers were")
     at.text_input(key="transcript-id").set_value("C100000").run()
     assert len(at.dataframe[-1].value) > 0
+
+
+def test_excel_summary_is_built_only_when_asked_for():
+    def excel_buttons(at):
+        return [b for b in at.get("download_button") if b.proto.label == "Download the Excel summary"]
+
+    at = _app().run()
+    assert not excel_buttons(at)
+    at.button(key="excel_prepare").click().run()
+    assert not at.exception
+    assert len(excel_buttons(at)) == 1
+
+
+def test_going_back_to_the_sample(uploaded):
+    at = uploaded
+    at.button(key="back_to_sample").click().run()
+    assert not at.exception
+    assert at.info[0].value.startswith("You are looking at sample data")
+
+
+def test_mapping_editor_remaps_a_file():
+    text = "ticket,who,opened,bot_or_agent\n1,a,2025-01-01T10:00:00Z,ai\n2,b,2025-01-02T10:00:00Z,human\n"
+    at = _upload(_app().run(), "odd.csv", text)
+    assert any("do not look like conversations" in e.value for e in at.error)
+    key = "map-odd.csv"
+    for field, column in (
+        ("conversation_id", "ticket"),
+        ("customer_id", "who"),
+        ("created_at", "opened"),
+        ("handled_by", "bot_or_agent"),
+    ):
+        at.selectbox(key=f"{key}-conversations-{field}").set_value(column)
+    at.button(key=f"FormSubmitter:{key}-Apply this mapping").click().run()
+    assert not at.exception
+    m = _metrics(at)
+    assert (m["Rows read"], m["Rows loaded"], m["Rows rejected"]) == ("2", "2", "0")
+    assert "2 conversations" in at.sidebar.caption[0].value

@@ -91,3 +91,21 @@ def test_uploading_the_sample_files_reproduces_the_cli_counts(server, browser, t
     assert _metric(page, "Rows rejected") == f"{d['rejected_rows']:,}"
     badge = f"Your data: {d['conversations']:,} conversations, {d['messages']:,} messages, {d['accounts']:,} accounts"
     assert page.get_by_text(badge).count() == 1
+
+
+def test_download_the_excel_summary_and_open_it(server, browser, tmp_path):
+    import openpyxl
+
+    page = browser.new_context(accept_downloads=True).new_page()
+    page.goto(server + "/")
+    page.get_by_text("Prepare the Excel summary").click()
+    page.get_by_text("Download the Excel summary").wait_for(timeout=120_000)
+    with page.expect_download(timeout=60_000) as info:
+        page.get_by_text("Download the Excel summary").click()
+    download = info.value
+    assert download.suggested_filename == "ai-support-summary_2025-01-01_2025-12-31.xlsx"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames[0] == "Summary"
+    assert wb["Summary"]["A6"].value == "Deflected (no human involved)"
