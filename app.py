@@ -14,6 +14,7 @@ PAGES = [
     st.Page("pages/resolution.py", title="Resolution", icon=":material/task_alt:", url_path="resolution"),
     st.Page("pages/efficiency.py", title="Efficiency", icon=":material/speed:", url_path="efficiency"),
     st.Page("pages/experience.py", title="Experience", icon=":material/sentiment_satisfied:", url_path="experience"),
+    st.Page("pages/business.py", title="Business impact", icon=":material/payments:", url_path="business"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
 ]
 

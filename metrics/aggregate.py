@@ -12,6 +12,7 @@ from metrics.signals import TABLE as SIGNALS
 from metrics.stats import wilson
 
 NONE_KEY = "(none)"
+AGGREGATES = ("rate", "median", "p90", "mean")
 ALL = "__all__"
 
 
@@ -19,7 +20,7 @@ ALL = "__all__"
 class MetricResult:
     id: str
     value: float | None
-    numerator: int | None
+    numerator: int | float | None  # cost metrics: the total cost
     denominator: int | None
     ci_low: float | None
     ci_high: float | None
@@ -87,6 +88,7 @@ def compute(
     filter written by this codebase, with its user values in `params`.
     """
     specs = [registry.get(i) for i in ids] if ids else registry.all_specs()
+    specs = [sp for sp in specs if sp.kind in AGGREGATES]  # business metrics: metrics.business
     blocked = unmet(db, specs, table)
     cols = [c for i, sp in enumerate(specs) for c in _select(sp, s, i)]
     filt = f"WHERE {where}" if where else ""
@@ -115,6 +117,7 @@ def compute(
 
 def warnings_for(db: Database, ids: list[str] | None = None) -> list[str]:
     specs = [registry.get(i) for i in ids] if ids else registry.all_specs()
+    specs = [sp for sp in specs if sp.kind in AGGREGATES]
     return [f"{mid}: {why}; value is null." for mid, why in unmet(db, specs).items()]
 
 

@@ -7,7 +7,13 @@ import re
 from metrics import registry
 
 START, END = "<!-- metrics:start -->", "<!-- metrics:end -->"
-_KIND = {"rate": "rate (n/d, Wilson 95%)", "median": "median", "p90": "90th percentile", "mean": "mean"}
+_KIND = {
+    "rate": "rate (n/d, Wilson 95%)",
+    "median": "median",
+    "p90": "90th percentile",
+    "mean": "mean",
+    "business": "business",
+}
 
 
 def metric_table() -> str:

@@ -28,7 +28,16 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 HEADER_FILL = PatternFill("solid", fgColor="DBEAFE")
 BOLD = Font(bold=True)
-FORMATS = {"rate": "0.0%", "seconds": "[h]:mm:ss", "score": "0.00", "count": "#,##0.0", "int": "#,##0"}
+FORMATS = {
+    "rate": "0.0%",
+    "seconds": "[h]:mm:ss",
+    "score": "0.00",
+    "count": "#,##0.0",
+    "int": "#,##0",
+    "currency": "#,##0.00",
+    "hours": "#,##0.0",
+    "fte": "0.00",
+}
 FAMILY_SHEETS = {"Resolution quality": "Resolution", "Efficiency": "Efficiency", "Customer experience": "Experience"}
 ISSUE_ROWS = 100_000
 
@@ -147,8 +156,8 @@ def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None) 
         m = report["metrics"].get(spec.id)
         if m is None:
             continue
-        cur = change.current[spec.id].value if change else None
-        prev = change.previous[spec.id].value if change else None
+        cur = change.current[spec.id].value if change and spec.id in change.current else None
+        prev = change.previous[spec.id].value if change and spec.id in change.previous else None
         diff = None if cur is None or prev is None else cur - prev
         rows.append(
             [
@@ -217,6 +226,67 @@ def _family_sheet(wb: Workbook, family: str, report: dict) -> None:
     for i, sp in enumerate(specs, end + 2):
         put(ws, i, 1, sp.label)
         put(ws, i, 2, f"{sp.definition} ({sp.id})")
+
+
+def _business_sheet(wb: Workbook, db: Database, settings: Settings) -> None:
+    from metrics import business
+
+    ws = wb.create_sheet("Business impact")
+    months = business.monthly(db, settings)
+    rows = [
+        [
+            m.month,
+            "yes" if m.licensed else "",
+            m.ai_conversations,
+            m.ai_resolved,
+            m.ai_cost,
+            m.cost_per_resolution_ai,
+            m.human_cost,
+            m.cost_per_resolution_human,
+            m.cost_per_resolution_blended,
+            m.hours_freed,
+            m.hours_freed / settings.fte_hours_per_month if m.licensed else None,
+        ]
+        for m in months
+    ]
+    money, hours = FORMATS["currency"], FORMATS["hours"]
+    end = _table(
+        ws,
+        1,
+        [
+            "Month",
+            "License",
+            "AI conversations",
+            "AI resolutions",
+            "AI cost",
+            "Cost per AI resolution",
+            "Human cost",
+            "Cost per human resolution",
+            "Cost per resolution, all",
+            "Agent hours freed",
+            "FTE freed",
+        ],
+        rows,
+        [None, None, "#,##0", "#,##0", money, money, money, money, money, hours, FORMATS["fte"]],
+    )
+    _finish(ws, 1, last_row=end - 1)
+    put(
+        ws,
+        end + 1,
+        1,
+        "Costs in the currency of the settings; months from the deployment month on carry one license "
+        "fee; agent minutes from handle_minutes, else the minutes settings. Renewals are associations, not causes.",
+    )
+    rev = business.revenue(db, settings)
+    if rev and rev.at_risk:
+        put(ws, end + 3, 1, "Accounts behind ARR at risk (poor AI experience, renewing within 90 days)")
+        _table(
+            ws,
+            end + 4,
+            ["Account", "Segment", "ARR", "Renewal date", "Unresolved AI conversations"],
+            [[a["account_id"], a["segment"], a["arr"], str(a["renewal_day"]), a["unresolved"]] for a in rev.at_risk],
+            [None, None, money, None, "#,##0"],
+        )
 
 
 def _comparisons(wb: Workbook, report: dict) -> None:
@@ -295,6 +365,8 @@ def write_workbook(
     _summary(wb, report, change)
     for family in FAMILY_SHEETS:
         _family_sheet(wb, family, report)
+    if report["data"]["conversations"]:
+        _business_sheet(wb, db, settings)
     _comparisons(wb, report)
     _data_quality(wb, db, load)
     _settings(wb, settings)

@@ -20,7 +20,7 @@ class MetricSpec:
     id: str
     label: str
     definition: str
-    kind: str  # rate | median | p90 | mean
+    kind: str  # rate | median | p90 | mean | business (computed in metrics.business)
     population: Sql  # which conversations count (the denominator)
     condition: Sql = ""  # rate: which of them are successes (the numerator)
     value: str = ""  # median/p90/mean: the value aggregated
@@ -43,7 +43,7 @@ def register(*specs: MetricSpec) -> None:
         _REGISTRY[spec.id] = spec
 
 
-FAMILY_ORDER = ("Resolution quality", "Efficiency", "Customer experience")
+FAMILY_ORDER = ("Resolution quality", "Efficiency", "Customer experience", "Business impact")
 
 
 def all_specs() -> list[MetricSpec]:
@@ -86,7 +86,7 @@ def _load_families() -> None:
     _loaded = True
     import importlib
 
-    for family in ("resolution", "efficiency", "experience"):  # the order of the README and the app
+    for family in ("resolution", "efficiency", "experience", "business"):  # the order of the README and the app
         importlib.import_module(f"metrics.{family}")
     from metrics import efficiency
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from metrics import aggregate, experience, signals
+from metrics import aggregate, business, experience, signals
 from metrics.db import Database, rows, scalar
 from metrics.ingest import ISSUES_TABLE, LoadResult
 from metrics.settings import Settings
@@ -123,7 +123,7 @@ def capabilities(db: Database) -> list[Capability]:
     return out
 
 
-def comparisons(db: Database, overall: dict[str, aggregate.MetricResult]) -> list[dict[str, Any]]:
+def comparisons(db: Database, overall: dict[str, aggregate.MetricResult], settings: Settings) -> list[dict[str, Any]]:
     """The standard comparisons with their tests; q-values are Benjamini-Hochberg across this list."""
     out: list[dict[str, Any]] = []
     mix = experience.csat_mix_comparison(db)
@@ -174,6 +174,49 @@ def comparisons(db: Database, overall: dict[str, aggregate.MetricResult]) -> lis
                 "sentence": sentence,
             }
         )
+    rev = business.revenue(db, settings)
+    if rev is not None:
+        t = rev.test
+        g, p = rev.results["renewal_rate_good_ai"], rev.results["renewal_rate_poor_ai"]
+        sentence = (
+            ""
+            if t.effect is None
+            else (
+                f"Accounts with a good AI experience renewed {abs(t.effect) * 100:.1f} points "
+                f"{'more' if t.effect > 0 else 'less'} often than accounts with a poor one ({g.value:.1%} vs "
+                f"{p.value:.1%}; p = {t.p_value:.2g}). An association, not proof that the AI caused it."
+            )
+        )
+        out.append(
+            {
+                "name": "renewal_good_vs_poor_ai",
+                "test": t.test,
+                "effect": t.effect,
+                "p_value": t.p_value,
+                "ci_low": t.ci_low,
+                "ci_high": t.ci_high,
+                "n_a": t.n_a,
+                "n_b": t.n_b,
+                "effect_kind": "difference of renewal rates, good minus poor AI experience",
+                "sentence": sentence,
+            }
+        )
+    _, base = business.baseline(db, settings)
+    for b in base:
+        out.append(
+            {
+                "name": b.name,
+                "test": b.test,
+                "effect": b.effect,
+                "p_value": b.p_value,
+                "n_a": b.n_post,
+                "n_b": b.n_pre,
+                "effect_kind": f"{b.label}: after minus before the AI deployment",
+                "pre": b.pre,
+                "post": b.post,
+                "sentence": "",
+            }
+        )
     qs = bh_qvalues([c["p_value"] for c in out if c["p_value"] is not None])
     it = iter(qs)
     for c in out:
@@ -199,13 +242,15 @@ def build_report(
     results = aggregate.compute(db, settings, segment="issue_category")
     warnings += aggregate.warnings_for(db)
     overall = results.pop(aggregate.ALL)
+    overall.update(business.results(db, settings))
+    warnings += business.warnings(db)
     return finite(
         {
             "settings": settings.to_dict(),
             "data": data_block(db),
             "metrics": {k: v.to_json() for k, v in overall.items()},
             "by_category": {seg: {k: v.to_json() for k, v in res.items()} for seg, res in sorted(results.items())},
-            "comparisons": comparisons(db, overall),
+            "comparisons": comparisons(db, overall, settings),
             "alerts": [],
             "insights": [],
             "warnings": warnings,

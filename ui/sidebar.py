@@ -35,6 +35,7 @@ def _load_toml() -> None:
         if key == "appropriate_reason_keywords":
             value = ", ".join(value)
         st.session_state[key] = value
+        st.session_state["cost-" + key] = value  # the cost inputs on the Business impact page
     st.session_state["loaded_settings"] = loaded  # settings without a widget here come along too
 
 

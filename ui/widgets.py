@@ -23,6 +23,12 @@ def fmt(spec_id: str, r: MetricResult | None) -> str:
         return duration(r.value)
     if spec.unit == "score":
         return f"{r.value:.2f}"
+    if spec.unit == "currency":
+        return f"{r.value:,.2f}"
+    if spec.unit == "hours":
+        return f"{r.value:,.0f} h"
+    if spec.unit == "fte":
+        return f"{r.value:.1f} FTE"
     return f"{r.value:,.1f}"
 
 

@@ -76,7 +76,14 @@ def test_an_unusable_upload_says_why_in_one_sentence():
     assert [e.value for e in at.error] == ["empty\\.csv is empty \\(0 bytes\\)\\."]
 
 
-PAGES = ["pages/overview.py", "pages/resolution.py", "pages/efficiency.py", "pages/experience.py", "pages/data.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/resolution.py",
+    "pages/efficiency.py",
+    "pages/experience.py",
+    "pages/business.py",
+    "pages/data.py",
+]
 EMPTY = "conversation_id,customer_id,created_at,handled_by\nc1,,2024-01-01,ai\n"  # its only row is rejected
 HUMAN_ONLY = "conversation_id,customer_id,created_at,handled_by\nc1,u1,2024-01-01,human\nc2,u2,2024-01-02,human\n"
 
@@ -89,7 +96,7 @@ def test_every_page_renders_on_the_sample(page):
 
 
 @pytest.mark.parametrize("data", [EMPTY, HUMAN_ONLY], ids=["no-rows", "human-only"])
-@pytest.mark.parametrize("page", PAGES[:4])
+@pytest.mark.parametrize("page", PAGES[:5])
 def test_every_page_renders_on_empty_or_partial_data(page, data):
     at = _upload(_app().run(), "x.csv", data)
     at.switch_page(page).run()
@@ -163,3 +170,16 @@ def test_mapping_editor_remaps_a_file():
     m = _metrics(at)
     assert (m["Rows read"], m["Rows loaded"], m["Rows rejected"]) == ("2", "2", "0")
     assert "2 conversations" in at.sidebar.caption[0].value
+
+
+def test_changing_the_license_fee_changes_the_cost_cards():
+    at = _app().run()
+    at.switch_page("pages/business.py").run()
+    assert not at.exception
+    before = _metrics(at)["Cost per AI resolution"]
+    at.number_input(key="cost-license_per_month").set_value(10_000.0).run()
+    after = _metrics(at)["Cost per AI resolution"]
+    assert float(after.replace(",", "")) > float(before.replace(",", ""))
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/business.py").run()
+    assert _metrics(at)["Cost per AI resolution"] == after  # the setting survives a page change

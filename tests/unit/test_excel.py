@@ -46,6 +46,7 @@ def test_workbook_sheets_and_summary_values_equal_the_json(sample_outputs):
         "Resolution",
         "Efficiency",
         "Experience",
+        "Business impact",
         "Comparisons",
         "Data quality",
         "Settings",

@@ -8,7 +8,7 @@ from metrics import ingest, signals
 from metrics.db import rows, scalar
 from metrics.settings import Settings
 
-HEAD = "conversation_id,customer_id,created_at,ended_at,handled_by,escalated,issue_category,status,csat,sentiment_start,sentiment_end,first_response_at,escalation_reason,escalation_appropriate"
+HEAD = "conversation_id,customer_id,created_at,ended_at,handled_by,escalated,issue_category,status,csat,sentiment_start,sentiment_end,first_response_at,escalation_reason,escalation_appropriate,handle_minutes,account_id"
 
 
 def build(db, conv_rows, msg_rows=(), settings=None):

@@ -1,0 +1,160 @@
+"""Business impact: a live cost-per-resolution calculator, capacity freed, revenue protection, pre-AI baseline."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from metrics import aggregate, business, charts
+from ui.frame import inside_frame
+from ui.state import change_settings, session, signals_or_stop
+from ui.widgets import card, md_escape
+
+inside_frame()
+
+s = session()
+st.title("Business impact")
+signals_or_stop(s)
+
+st.subheader("Cost inputs (in your currency)")
+COST_INPUTS = {
+    "license_per_month": ("License per month", 100.0),
+    "ai_fee_per_conversation": ("AI fee per conversation", 0.01),
+    "ai_fee_per_resolution": ("AI fee per resolution", 0.01),
+    "human_cost_per_hour": ("Agent cost per hour (fully loaded)", 1.0),
+    "human_minutes_per_conversation": ("Agent minutes per conversation*", 1.0),
+    "escalation_minutes": ("Agent minutes per escalation*", 1.0),
+}
+costs = {
+    name: col.number_input(label, 0.0, value=float(getattr(s.settings, name)), step=step, key="cost-" + name)
+    for col, (name, (label, step)) in zip(st.columns(6), COST_INPUTS.items())
+}
+change_settings(s.settings.replace(**costs))
+months = business.monthly(s.db, s.settings)
+res = business.cost_results(months, s.settings)
+tr = aggregate.compute(s.db, s.settings, ["true_resolution_rate"])[aggregate.ALL]["true_resolution_rate"].value
+be = business.break_even(months, s.settings, tr)
+fallback = sum(m.minutes_from_settings for m in months)
+lic = sum(1 for m in months if m.licensed)
+
+cols = st.columns(3)
+for col, mid in zip(cols, ["cost_per_resolution_ai", "cost_per_resolution_human", "cost_per_resolution_blended"]):
+    card(col, mid, res[mid])
+cols = st.columns(3)
+card(cols[0], "capacity_hours_freed", res["capacity_hours_freed"])
+card(cols[1], "capacity_fte", res["capacity_fte"])
+cols[2].metric(
+    "Break-even AI resolutions per month",
+    "never" if be is None else f"{be:,.0f}",
+    help="Resolutions a month at which the AI's cost per resolution equals the human one, with the "
+    "observed true-resolution rate.",
+)
+st.caption(
+    f"Inputs behind these figures: {lic} license months x {s.settings.license_per_month:,.2f}; fees "
+    f"{s.settings.ai_fee_per_conversation:,.2f} per AI conversation and {s.settings.ai_fee_per_resolution:,.2f} per "
+    f"true resolution; agents at {s.settings.human_cost_per_hour:,.2f} per hour. *Minutes settings were used for "
+    f"{fallback:,} conversations without handle_minutes; the rest use their own. Capacity uses each category's mean "
+    f"human handle time. Pending conversations carry cost but are never resolutions."
+)
+table = pd.DataFrame(
+    [
+        {
+            "Month": m.month,
+            "License": "yes" if m.licensed else "",
+            "AI conversations": m.ai_conversations,
+            "AI resolutions": m.ai_resolved,
+            "Cost per AI resolution": m.cost_per_resolution_ai,
+            "License per AI resolution": (s.settings.license_per_month / m.ai_resolved)
+            if m.licensed and m.ai_resolved
+            else None,
+            "Cost per human resolution": m.cost_per_resolution_human,
+            "Cost per resolution, all": m.cost_per_resolution_blended,
+            "Agent hours freed": m.hours_freed,
+            "FTE freed": m.hours_freed / s.settings.fte_hours_per_month if m.licensed else None,
+        }
+        for m in months
+    ]
+)
+st.plotly_chart(
+    charts.trend(
+        {
+            k: list(zip(table["Month"], table[k]))
+            for k in ("Cost per AI resolution", "Cost per human resolution", "Cost per resolution, all")
+        },
+        "Cost per resolution by month (before the deployment: the human baseline)",
+        percent=False,
+    ),
+    width="stretch",
+)
+st.dataframe(
+    table,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        k: st.column_config.NumberColumn(format="%.2f")
+        for k in table.columns
+        if "ost" in k or "hours" in k or "FTE" in k
+    },
+)
+
+st.subheader("Revenue protection")
+rev = business.revenue(s.db, s.settings)
+if rev is None:
+    st.info(
+        "Upload an accounts file (account_id, renewal_date, renewed, arr, health_score) and conversations with "
+        "account_id to see how renewals relate to the AI experience."
+    )
+else:
+    cols = st.columns(3)
+    for col, mid in zip(cols, ["renewal_rate_good_ai", "renewal_rate_poor_ai", "arr_at_risk"]):
+        card(col, mid, rev.results[mid])
+    t = rev.test
+    if t.effect is not None:
+        st.write(
+            f"Renewal difference, good minus poor AI experience: {t.effect * 100:+.1f} points "
+            f"(95% CI {t.ci_low * 100:+.1f} to {t.ci_high * 100:+.1f}; p = {t.p_value:.2g}, {t.test}). "
+            "This is an association, not proof that the AI caused it."
+        )
+    st.write(
+        f"Correlation of an account's AI true-resolution rate with renewing: "
+        f"{'n/a' if rev.corr_renewal is None else f'{rev.corr_renewal:.2f}'}; with its health score: "
+        f"{'n/a' if rev.corr_health is None else f'{rev.corr_health:.2f}'}."
+    )
+    if rev.at_risk:
+        st.caption("Accounts behind ARR at risk (poor AI experience, renewing within 90 days):")
+        st.dataframe(
+            pd.DataFrame(rev.at_risk)[["account_id", "segment", "arr", "renewal_day", "unresolved", "matured_ai"]],
+            hide_index=True,
+            width="stretch",
+        )
+
+st.subheader("Before and after the AI")
+deploy, base = business.baseline(s.db, s.settings)
+if deploy is None:
+    st.info("No AI conversations yet, so there is no deployment date to compare around.")
+else:
+    st.caption(
+        f"Deployment date {deploy} (setting deployment_date, default the first AI conversation); before = the "
+        f"{s.settings.baseline_months} months before it."
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Measure": b.label,
+                    "Before": b.pre,
+                    "After": b.post,
+                    "Change": b.effect,
+                    "n before": b.n_pre,
+                    "n after": b.n_post,
+                    "Test": b.test,
+                    "p": b.p_value,
+                }
+                for b in base
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={"p": st.column_config.NumberColumn(format="%.3g")},
+    )
+st.caption(md_escape("Cost settings are saved with the other settings (sidebar, Settings file)."))
