@@ -15,6 +15,8 @@ PAGES = [
     st.Page("pages/efficiency.py", title="Efficiency", icon=":material/speed:", url_path="efficiency"),
     st.Page("pages/experience.py", title="Experience", icon=":material/sentiment_satisfied:", url_path="experience"),
     st.Page("pages/business.py", title="Business impact", icon=":material/payments:", url_path="business"),
+    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/monitor.py", title="Monitor", icon=":material/monitor_heart:", url_path="monitor"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
 ]
 

@@ -121,6 +121,12 @@ def warnings_for(db: Database, ids: list[str] | None = None) -> list[str]:
     return [f"{mid}: {why}; value is null." for mid, why in unmet(db, specs).items()]
 
 
+def segment_filter(column: str, value: str | None, param: str) -> str:
+    """Rows whose segment equals $param; the "(none)" key also matches an empty (NULL) segment."""
+    col = ident(column)
+    return f"(CAST({col} AS VARCHAR) = ${param} OR ({col} IS NULL AND ${param} = '{NONE_KEY}'))"
+
+
 def drill(
     db: Database,
     s: Settings,
@@ -137,11 +143,8 @@ def drill(
         cond += f" AND ({spec.sql(spec.condition, s)})" if spec.kind == "rate" else f" AND {spec.value} IS NOT NULL"
     params: dict = {}
     if segment:
-        if value == NONE_KEY:
-            cond += f" AND {ident(segment)} IS NULL"
-        else:
-            cond += f" AND CAST({ident(segment)} AS VARCHAR) = $v"
-            params["v"] = value
+        cond += f" AND {segment_filter(segment, value, 'v')}"
+        params["v"] = value
     lim = f" LIMIT {int(limit)}" if limit else ""
     cols = (
         "conversation_id, customer_id, created_at, ended_at, handled_by, category, channel, escalated, "

@@ -164,3 +164,32 @@ def hazard_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
         **LAYOUT,
     )
     return fig
+
+
+def p_chart(points: list[dict], sigma: float, title: str) -> go.Figure:
+    """Daily rate with its trailing baseline and the alert band (baseline +- sigma standard errors)."""
+    import math
+
+    xs = [p["day"] for p in points]
+    rate = [p["k"] / p["n"] if p["n"] else None for p in points]
+    base = [p["base_k"] / p["base_n"] if p["base_n"] else None for p in points]
+    hi, lo = [], []
+    for p, b in zip(points, base):
+        se = math.sqrt(b * (1 - b) / p["n"]) if b is not None and p["n"] else None
+        hi.append(None if se is None else min(1, b + sigma * se))
+        lo.append(None if se is None else max(0, b - sigma * se))
+    fig = go.Figure()
+    fig.add_scatter(x=xs, y=hi, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+    fig.add_scatter(
+        x=xs,
+        y=lo,
+        mode="lines",
+        line={"width": 0},
+        fill="tonexty",
+        fillcolor="rgba(37,99,235,0.12)",
+        name=f"Baseline +- {sigma:g} SE",
+    )
+    fig.add_scatter(x=xs, y=base, mode="lines", name="Baseline", line={"color": GREY, "dash": "dot"})
+    fig.add_scatter(x=xs, y=rate, mode="lines+markers", name="Day", line={"color": BLUE}, marker={"size": 4})
+    fig.update_layout(title=title, yaxis={"tickformat": ".0%"}, legend={"orientation": "h", "y": -0.2}, **LAYOUT)
+    return fig

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from metrics import aggregate, business, experience, signals
+from metrics import aggregate, business, experience, monitoring, signals
 from metrics.db import Database, rows, scalar
 from metrics.ingest import ISSUES_TABLE, LoadResult
 from metrics.settings import Settings
@@ -251,7 +251,7 @@ def build_report(
             "metrics": {k: v.to_json() for k, v in overall.items()},
             "by_category": {seg: {k: v.to_json() for k, v in res.items()} for seg, res in sorted(results.items())},
             "comparisons": comparisons(db, overall, settings),
-            "alerts": [],
+            "alerts": [a.to_json() for a in monitoring.alerts(db, settings)],
             "insights": [],
             "warnings": warnings,
         }

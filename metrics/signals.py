@@ -69,6 +69,7 @@ SIGNAL_COLUMNS = (
     "load",
     "category",
     "week",
+    "day",
     "month",
     "account_segment",
     "csat_stream",
@@ -177,6 +178,7 @@ flags AS (
         CAST(NULL AS DOUBLE) AS ttr_bh_s,
         coalesce(issue_category, '(none)') AS category,
         CAST(date_trunc('week', created_at) AS DATE) AS week,
+        CAST(created_at AS DATE) AS day,
         strftime(created_at, '%Y-%m') AS month,
         CASE WHEN handled_by = 'human' THEN 'human' WHEN escalated THEN 'ai_escalated' ELSE 'ai' END AS csat_stream
     FROM base

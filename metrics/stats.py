@@ -95,3 +95,47 @@ def bh_qvalues(pvalues: list[float]) -> list[float]:
     from scipy.stats import false_discovery_control
 
     return [float(x) for x in false_discovery_control(pvalues, method="bh")]
+
+
+def mann_whitney(a: list[float], b: list[float]) -> TestResult:
+    """Two-sided Mann-Whitney U; the effect is the difference of medians (a - b)."""
+    import statistics
+
+    if len(a) < 1 or len(b) < 1:
+        return TestResult("mann_whitney_u", None, None, None, None, len(a), len(b), "one side has no values")
+    effect = statistics.median(a) - statistics.median(b)
+    if len(set(a) | set(b)) == 1:
+        return TestResult("mann_whitney_u", effect, None, None, 1.0, len(a), len(b), "all values are equal")
+    p = float(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
+    return TestResult("mann_whitney_u", effect, None, None, p, len(a), len(b))
+
+
+def welch(a: list[float], b: list[float]) -> TestResult:
+    """Welch's t test for a difference of means (a - b), with its 95% interval."""
+    n_a, n_b = len(a), len(b)
+    if n_a < 2 or n_b < 2:
+        return TestResult("welch_t", None, None, None, None, n_a, n_b, "each side needs at least two values")
+    ma, mb = sum(a) / n_a, sum(b) / n_b
+    va = sum((x - ma) ** 2 for x in a) / (n_a - 1)
+    vb = sum((x - mb) ** 2 for x in b) / (n_b - 1)
+    se = math.sqrt(va / n_a + vb / n_b)
+    diff = ma - mb
+    if se == 0:
+        return TestResult("welch_t", diff, diff, diff, 1.0 if diff == 0 else 0.0, n_a, n_b, "no variation")
+    df = (va / n_a + vb / n_b) ** 2 / ((va / n_a) ** 2 / (n_a - 1) + (vb / n_b) ** 2 / (n_b - 1))
+    t = diff / se
+    q = sps.t.ppf(0.975, df)
+    return TestResult("welch_t", diff, diff - q * se, diff + q * se, float(2 * sps.t.sf(abs(t), df)), n_a, n_b)
+
+
+def chi_square(table: list[list[int]]) -> TestResult:
+    """Chi-square test of independence for a contingency table (rows = groups)."""
+    import numpy as np
+
+    arr = np.array(table, dtype=float)
+    arr = arr[:, arr.sum(axis=0) > 0]
+    arr = arr[arr.sum(axis=1) > 0]
+    if arr.shape[0] < 2 or arr.shape[1] < 2:
+        return TestResult("chi_square", None, None, None, None, int(arr.sum()), 0, "not enough groups or outcomes")
+    stat, p, _, _ = sps.chi2_contingency(arr)
+    return TestResult("chi_square", float(stat), None, None, float(p), int(arr.sum()), 0)

@@ -131,6 +131,21 @@ def render(s: Session) -> Settings:
             g1 = st.checkbox("Exclude low CSAT", True, key="containment_requires_no_low_csat", bind=URL)
             g2 = st.checkbox("Exclude negative end", True, key="containment_requires_no_negative_end", bind=URL)
             g3 = st.checkbox("Exclude status abandoned", True, key="containment_requires_not_abandoned", bind=URL)
+        with st.expander("Alerts"):
+            abd = st.number_input(
+                "Baseline: days before each day", 1, 365, D.alert_baseline_days, key="alert_baseline_days", bind=URL
+            )
+            asg = st.number_input(
+                "Alert beyond this many standard errors", 0.5, 10.0, D.alert_sigma, 0.5, key="alert_sigma", bind=URL
+            )
+            amn = st.number_input(
+                "Only days with at least this many conversations",
+                1,
+                100_000,
+                D.alert_min_n,
+                key="alert_min_n",
+                bind=URL,
+            )
         with st.expander("Loading"):
             tz = st.selectbox(
                 "Time zone of timestamps without an offset",
@@ -162,6 +177,9 @@ def render(s: Session) -> Settings:
                 human_required_categories=chosen,
                 appropriate_reason_keywords=kw,
                 business_hours=bh,
+                alert_baseline_days=abd,
+                alert_sigma=asg,
+                alert_min_n=amn,
                 containment_requires_no_low_csat=g1,
                 containment_requires_no_negative_end=g2,
                 containment_requires_not_abandoned=g3,

@@ -96,7 +96,7 @@ def test_every_page_renders_on_the_sample(page):
 
 
 @pytest.mark.parametrize("data", [EMPTY, HUMAN_ONLY], ids=["no-rows", "human-only"])
-@pytest.mark.parametrize("page", PAGES[:5])
+@pytest.mark.parametrize("page", PAGES[:7])
 def test_every_page_renders_on_empty_or_partial_data(page, data):
     at = _upload(_app().run(), "x.csv", data)
     at.switch_page(page).run()
@@ -183,3 +183,20 @@ def test_changing_the_license_fee_changes_the_cost_cards():
     at.switch_page("pages/overview.py").run()
     at.switch_page("pages/business.py").run()
     assert _metrics(at)["Cost per AI resolution"] == after  # the setting survives a page change
+
+
+def test_compare_every_category_against_the_rest():
+    at = _app().run()
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    at.radio[0].set_value("Every value against the rest").run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert "q (BH)" in table.columns and len(table) >= 10
+
+
+def test_monitor_lists_alerts_with_their_baseline():
+    at = _app().run()
+    at.switch_page("pages/monitor.py").run()
+    assert not at.exception
+    assert at.subheader[0].value.startswith("Alerts (")

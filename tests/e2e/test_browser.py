@@ -98,8 +98,13 @@ def test_download_the_excel_summary_and_open_it(server, browser, tmp_path):
 
     page = browser.new_context(accept_downloads=True).new_page()
     page.goto(server + "/")
+    page.get_by_text("From AI conversations to truly resolved").wait_for(timeout=120_000)  # first run finished
     page.get_by_text("Prepare the Excel summary").click()
-    page.get_by_text("Download the Excel summary").wait_for(timeout=120_000)
+    try:
+        page.get_by_text("Download the Excel summary").wait_for(timeout=120_000)
+    except Exception:
+        page.screenshot(path=str(tmp_path / "excel-timeout.png"))
+        raise
     with page.expect_download(timeout=60_000) as info:
         page.get_by_text("Download the Excel summary").click()
     download = info.value

@@ -1,0 +1,99 @@
+"""Compare: any metric between two segments or two periods, or every segment against the rest."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from metrics import aggregate, compare, registry
+from metrics.aggregate import AGGREGATES
+from ui.frame import inside_frame
+from ui.state import session, signals_or_stop
+from ui.widgets import card, md_escape
+
+inside_frame()
+
+TESTS = {
+    "two_proportion_z": "two-proportion z test",
+    "fisher_exact": "Fisher's exact test",
+    "mann_whitney_u": "Mann-Whitney U",
+    "welch_t": "Welch's t test",
+    "none": "none",
+}
+
+s = session()
+st.title("Compare")
+info = signals_or_stop(s)
+ids = [sp.id for sp in registry.all_specs() if sp.kind in AGGREGATES]
+metric = st.selectbox(
+    "Metric", ids, format_func=lambda i: registry.get(i).label, index=ids.index("true_resolution_rate")
+)
+mode = st.radio("Compare", ["Two segments", "Two periods", "Every value against the rest"], horizontal=True)
+segs = aggregate.segment_columns(s.db)
+
+
+def show(c: compare.Comparison) -> None:
+    a, b = st.columns(2)
+    card(a, metric, c.a)
+    a.caption(f"A: {md_escape(c.label_a)}")
+    card(b, metric, c.b)
+    b.caption(f"B: {md_escape(c.label_b)}")
+    (st.warning if c.small_sample else st.success)(md_escape(c.sentence))
+    st.caption(f"Test: {TESTS.get(c.test.test, c.test.test)}; n = {c.test.n_a:,} vs {c.test.n_b:,}. {c.test.note}")
+
+
+if mode == "Two segments":
+    col = st.selectbox("Segment", segs, format_func=md_escape)
+    values = sorted(k for k in aggregate.compute(s.db, s.settings, [metric], segment=col) if k != aggregate.ALL)
+    if len(values) < 2:
+        st.info("This segment has fewer than two values.")
+        st.stop()
+    x, y = st.columns(2)
+    va = x.selectbox("A", values, format_func=md_escape)
+    vb = y.selectbox("B", values, index=1, format_func=md_escape)
+    show(
+        compare.compare(
+            s.db, s.settings, metric, compare.segment_side(col, va, tag="a"), compare.segment_side(col, vb, tag="b")
+        )
+    )
+elif mode == "Two periods":
+    end = info.data_end.date()
+    x, y = st.columns(2)
+    pa = x.date_input("Period A", (end - dt.timedelta(days=29), end))
+    pb = y.date_input("Period B", (end - dt.timedelta(days=59), end - dt.timedelta(days=30)))
+    if len(pa) == 2 and len(pb) == 2:
+        show(
+            compare.compare(
+                s.db, s.settings, metric, compare.period_side(*pa, tag="a"), compare.period_side(*pb, tag="b")
+            )
+        )
+else:
+    col = st.selectbox("Segment", segs, format_func=md_escape)
+    out = compare.every_value_against_the_rest(s.db, s.settings, metric, col)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "Value": c.label_a,
+                    "n": c.a.denominator,
+                    "Value here": c.a.value,
+                    "The rest": c.b.value,
+                    "Difference": c.test.effect,
+                    "p": c.test.p_value,
+                    "q (BH)": c.q_value,
+                    "Small sample": "yes" if c.small_sample else "",
+                    "In words": c.sentence,
+                }
+                for c in out
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "p": st.column_config.NumberColumn(format="%.4f"),
+            "q (BH)": st.column_config.NumberColumn(format="%.4f"),
+        },
+    )
+    st.caption("q-values control the false discovery rate across the rows of this table (Benjamini-Hochberg).")
