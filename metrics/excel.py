@@ -316,6 +316,24 @@ def _comparisons(wb: Workbook, report: dict) -> None:
     _finish(ws, 1, {2: 90}, last_row=end - 1)
 
 
+def _alerts(wb: Workbook, report: dict) -> None:
+    ws = wb.create_sheet("Alerts")
+    rows = [
+        [a["date"], registry.get(a["series"]).label, a["segment"], a["value"], a["baseline"], a.get("n"), a.get("z")]
+        for a in report["alerts"]
+    ]
+    end = _table(
+        ws,
+        1,
+        ["Date", "Series", "Segment", "Value", "Baseline", "n", "How unusual (standard errors)"],
+        rows,
+        [None, None, None, FORMATS["rate"], FORMATS["rate"], "#,##0", "+0.0;-0.0"],
+    )
+    if not rows:
+        put(ws, end + 1, 1, "No day stood out against its baseline (see the Settings sheet for the alert rule).")
+    _finish(ws, 1, last_row=max(end - 1, 1))
+
+
 def _data_quality(wb: Workbook, db: Database, load: LoadResult | None) -> None:
     ws = wb.create_sheet("Data quality")
     top = 1
@@ -368,6 +386,7 @@ def write_workbook(
     if report["data"]["conversations"]:
         _business_sheet(wb, db, settings)
     _comparisons(wb, report)
+    _alerts(wb, report)
     _data_quality(wb, db, load)
     _settings(wb, settings)
     buf = io.BytesIO()

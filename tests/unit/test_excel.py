@@ -48,6 +48,7 @@ def test_workbook_sheets_and_summary_values_equal_the_json(sample_outputs):
         "Experience",
         "Business impact",
         "Comparisons",
+        "Alerts",
         "Data quality",
         "Settings",
     ]
