@@ -43,6 +43,18 @@ def register(*specs: MetricSpec) -> None:
         _REGISTRY[spec.id] = spec
 
 
+# The headline numbers of the Overview (and of the benchmark's settings-change step).
+HEADLINE = (
+    "true_resolution_rate",
+    "deflection_rate",
+    "containment_rate",
+    "fcr_rate_ai",
+    "escalation_rate",
+    "ttfr_median_s_ai",
+    "csat_mean_ai",
+    "fcr_rate_human",
+)
+
 FAMILY_ORDER = ("Resolution quality", "Efficiency", "Customer experience", "Business impact")
 
 

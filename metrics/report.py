@@ -10,7 +10,7 @@ from metrics import aggregate, business, experience, monitoring, signals
 from metrics.db import Database, rows, scalar
 from metrics.ingest import ISSUES_TABLE, LoadResult
 from metrics.settings import Settings
-from metrics.stats import bh_qvalues, two_proportions
+from metrics.stats import TestResult, bh_qvalues, two_proportions
 
 
 @dataclass(frozen=True)
@@ -123,34 +123,41 @@ def capabilities(db: Database) -> list[Capability]:
     return out
 
 
+def _entry(name: str, t: TestResult, kind: str, sentence: str = "", **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "test": t.test,
+        "effect": t.effect,
+        "p_value": t.p_value,
+        "ci_low": t.ci_low,
+        "ci_high": t.ci_high,
+        "n_a": t.n_a,
+        "n_b": t.n_b,
+        "effect_kind": kind,
+        "sentence": sentence,
+        **extra,
+    }
+
+
 def comparisons(db: Database, overall: dict[str, aggregate.MetricResult], settings: Settings) -> list[dict[str, Any]]:
     """The standard comparisons with their tests; q-values are Benjamini-Hochberg across this list."""
-    out: list[dict[str, Any]] = []
     mix = experience.csat_mix_comparison(db)
-    t = mix.test
-    out.append(
-        {
-            "name": "csat_ai_vs_human",
-            "test": t.test,
-            "effect": t.effect,
-            "p_value": t.p_value,
-            "ci_low": t.ci_low,
-            "ci_high": t.ci_high,
-            "n_a": t.n_a,
-            "n_b": t.n_b,
-            "effect_kind": "Mantel-Haenszel odds ratio of being satisfied, AI vs human, within categories",
-            "mix_adjusted_difference": mix.adjusted_diff,
-            "sentence": mix.sentence,
-        }
-    )
-    names = {
-        "true_resolution_rate": "true_resolution_peak_vs_offpeak",
-        "escalation_rate": "escalation_rate_peak_vs_offpeak",
+    out = [
+        _entry(
+            "csat_ai_vs_human",
+            mix.test,
+            "Mantel-Haenszel odds ratio of being satisfied, AI vs human, within categories",
+            mix.sentence,
+            mix_adjusted_difference=mix.adjusted_diff,
+        )
+    ]
+    peak = {
+        "true_resolution_rate": ("true_resolution_peak_vs_offpeak", "truly resolved"),
+        "escalation_rate": ("escalation_rate_peak_vs_offpeak", "handed to a human"),
     }
-    for mid, name in names.items():
+    for mid, (name, words) in peak.items():
         p, o = overall["peak_" + mid], overall["offpeak_" + mid]
         t = two_proportions(p.numerator or 0, p.denominator or 0, o.numerator or 0, o.denominator or 0)
-        words = "truly resolved" if mid == "true_resolution_rate" else "handed to a human"
         sentence = (
             ""
             if t.effect is None
@@ -160,20 +167,7 @@ def comparisons(db: Database, overall: dict[str, aggregate.MetricResult], settin
                 f"p = {t.p_value:.2g})."
             )
         )
-        out.append(
-            {
-                "name": name,
-                "test": t.test,
-                "effect": t.effect,
-                "p_value": t.p_value,
-                "ci_low": t.ci_low,
-                "ci_high": t.ci_high,
-                "n_a": t.n_a,
-                "n_b": t.n_b,
-                "effect_kind": "difference of proportions, peak minus off-peak",
-                "sentence": sentence,
-            }
-        )
+        out.append(_entry(name, t, "difference of proportions, peak minus off-peak", sentence))
     rev = business.revenue(db, settings)
     if rev is not None:
         t = rev.test
@@ -188,18 +182,7 @@ def comparisons(db: Database, overall: dict[str, aggregate.MetricResult], settin
             )
         )
         out.append(
-            {
-                "name": "renewal_good_vs_poor_ai",
-                "test": t.test,
-                "effect": t.effect,
-                "p_value": t.p_value,
-                "ci_low": t.ci_low,
-                "ci_high": t.ci_high,
-                "n_a": t.n_a,
-                "n_b": t.n_b,
-                "effect_kind": "difference of renewal rates, good minus poor AI experience",
-                "sentence": sentence,
-            }
+            _entry("renewal_good_vs_poor_ai", t, "difference of renewal rates, good minus poor AI experience", sentence)
         )
     _, base = business.baseline(db, settings)
     for b in base:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import aggregate, charts, resolution
+from metrics import aggregate, charts, registry, resolution
 from metrics.report import data_block
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
@@ -16,16 +16,7 @@ s = session()
 st.title("Overview")
 info = signals_or_stop(s)
 d = data_block(s.db)
-HEADLINE = [
-    "true_resolution_rate",
-    "deflection_rate",
-    "containment_rate",
-    "fcr_rate_ai",
-    "escalation_rate",
-    "ttfr_median_s_ai",
-    "csat_mean_ai",
-    "fcr_rate_human",
-]
+HEADLINE = list(registry.HEADLINE)
 overall = aggregate.compute(s.db, s.settings, HEADLINE)[aggregate.ALL]
 change = aggregate.period_change(s.db, s.settings, HEADLINE, days=30)
 st.caption(
