@@ -8,7 +8,8 @@ import streamlit as st
 from metrics import aggregate, business, charts
 from ui.frame import inside_frame
 from ui.state import change_settings, session, signals_or_stop
-from ui.widgets import card, md_escape
+from ui.text import md_escape
+from ui.widgets import card
 
 inside_frame()
 

@@ -11,7 +11,8 @@ from metrics import aggregate, compare, registry
 from metrics.aggregate import AGGREGATES
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
-from ui.widgets import card, md_escape
+from ui.text import md_escape
+from ui.widgets import card
 
 inside_frame()
 
@@ -45,14 +46,14 @@ def show(c: compare.Comparison) -> None:
 
 
 if mode == "Two segments":
-    col = st.selectbox("Segment", segs, format_func=md_escape)
+    col = st.selectbox("Segment", segs)
     values = sorted(k for k in aggregate.compute(s.db, s.settings, [metric], segment=col) if k != aggregate.ALL)
     if len(values) < 2:
         st.info("This segment has fewer than two values.")
         st.stop()
     x, y = st.columns(2)
-    va = x.selectbox("A", values, format_func=md_escape)
-    vb = y.selectbox("B", values, index=1, format_func=md_escape)
+    va = x.selectbox("A", values)
+    vb = y.selectbox("B", values, index=1)
     show(
         compare.compare(
             s.db, s.settings, metric, compare.segment_side(col, va, tag="a"), compare.segment_side(col, vb, tag="b")
@@ -70,7 +71,7 @@ elif mode == "Two periods":
             )
         )
 else:
-    col = st.selectbox("Segment", segs, format_func=md_escape)
+    col = st.selectbox("Segment", segs)
     out = compare.every_value_against_the_rest(s.db, s.settings, metric, col)
     st.dataframe(
         pd.DataFrame(

@@ -8,7 +8,8 @@ import streamlit as st
 from metrics import aggregate, charts, experience
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
-from ui.widgets import card, drill_down, md_escape, pct
+from ui.text import md_escape
+from ui.widgets import card, drill_down, pct
 
 inside_frame()
 
@@ -86,9 +87,7 @@ if not spots:
     st.write("No category loses customers at one AI answer significantly more often than the others.")
 haz = experience.hazard(s.db, by_category=True)
 cats = sorted({h["category"] for h in haz})
-picked = st.multiselect(
-    "Categories to compare", cats, default=[sp.category for sp in spots[:2]] or cats[:2], format_func=md_escape
-)
+picked = st.multiselect("Categories to compare", cats, default=[sp.category for sp in spots[:2]] or cats[:2])
 series = {"All categories": experience.hazard(s.db)} | {c: [h for h in haz if h["category"] == c] for c in picked}
 st.plotly_chart(charts.hazard_curve(series, "Share who leave after the AI's k-th answer"), width="stretch")
 

@@ -8,7 +8,6 @@ import streamlit as st
 from metrics import aggregate, business, charts, monitoring, registry
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
-from ui.widgets import md_escape
 
 inside_frame()
 
@@ -56,7 +55,7 @@ with daily_tab:
         "(all)",
         *sorted(k for k in aggregate.compute(s.db, s.settings, [series], segment="category") if k != aggregate.ALL),
     ]
-    cat = st.selectbox("Category", cats, format_func=md_escape)
+    cat = st.selectbox("Category", cats)
     pts = monitoring.daily(s.db, s.settings, series, by_category=cat != "(all)")
     pts = [p for p in pts if p["segment"] == cat]
     st.plotly_chart(

@@ -90,7 +90,6 @@ def _mapping_editor(s: Session, name: str, m: FileMapping) -> None:
                 index=options.index(current) if current in options else 0,
                 key=f"{key}-{table}-{field.name}",
                 help=field.meaning or None,
-                format_func=md_escape,
             )
         a, b, c, d = st.columns(4)
         a.selectbox(

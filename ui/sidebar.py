@@ -111,9 +111,7 @@ def render(s: Session) -> Settings:
             held = st.session_state.get("human_required_categories")
             if held is not None and any(c not in cats for c in held):  # a loaded file may name other categories
                 st.session_state["human_required_categories"] = [c for c in held if c in cats]
-            chosen = st.multiselect(
-                "Categories that need a human", cats, default=[], key="human_required_categories", format_func=md_escape
-            )
+            chosen = st.multiselect("Categories that need a human", cats, default=[], key="human_required_categories")
             bh = st.text_input(
                 "Business hours (for human response times)",
                 D.business_hours,

@@ -10,7 +10,7 @@ import streamlit as st
 from metrics import aggregate, registry
 from metrics.aggregate import MetricResult
 from ui.state import Session
-from ui.text import csv_safe, md_escape
+from ui.text import csv_safe
 
 
 def fmt(spec_id: str, r: MetricResult | None) -> str:
@@ -102,12 +102,12 @@ def drill_down(s: Session, ids: list[str], key: str) -> None:
         a, b, c, d = st.columns(4)
         mid = a.selectbox("Metric", ids, format_func=lambda i: registry.get(i).label, key=key + "-m")
         segs = ["(all)", *aggregate.segment_columns(s.db)]
-        seg = b.selectbox("Segment", segs, key=key + "-s", format_func=md_escape)
+        seg = b.selectbox("Segment", segs, key=key + "-s")
         value = None
         if seg != "(all)":
             values = sorted(aggregate.compute(s.db, s.settings, [mid], segment=seg))
             values = [v for v in values if v != aggregate.ALL]
-            value = c.selectbox("Value", values, key=key + "-v", format_func=md_escape)
+            value = c.selectbox("Value", values, key=key + "-v")
         part = d.radio(
             "Show",
             ["denominator", "numerator"],
