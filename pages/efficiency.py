@@ -108,15 +108,17 @@ for mid in ("true_resolution_rate", "escalation_rate", "ttfr_median_s_ai", "csat
         t = two_proportions(p.numerator or 0, p.denominator or 0, o.numerator or 0, o.denominator or 0)
         if t.effect is not None:
             row.update({"Difference": f"{t.effect * 100:+.1f} pts", "p": t.p_value, "Test": TEST_NAMES[t.test]})
-            verdict = "more" if t.effect > 0 else "less"
+            verdict = "higher" if t.effect > 0 else "lower"
             sentences.append(
-                f"At peak load, {registry.get(mid).label.lower()}: {abs(t.effect) * 100:.1f} points {verdict} often "
-                f"than off-peak ({p.value:.1%} vs {o.value:.1%}; p = {t.p_value:.3g}"
+                f"{registry.get(mid).label}: {abs(t.effect) * 100:.1f} points {verdict} at peak load than off-peak "
+                f"({p.value:.1%} vs {o.value:.1%}; p = {t.p_value:.3g}"
                 f"{', not significant' if t.p_value >= 0.05 else ''})."
             )
     rows.append(row)
 st.caption(
-    f"Peak = at least {info.peak_threshold} AI conversations open when the conversation started "
+    "No AI conversations, so no peak load to compare."
+    if info.peak_threshold is None
+    else f"Peak = at least {info.peak_threshold} AI conversations open when the conversation started "
     f"(the {s.settings.peak_percentile:g}th percentile of load over AI conversations)."
 )
 st.dataframe(
