@@ -1,0 +1,73 @@
+"""Per-session databases: locked down after loading, and independent across threads."""
+
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import pytest
+
+from metrics import db as dbmod
+from metrics import ingest
+from metrics.db import rows
+from metrics.settings import Settings
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT * FROM read_csv('/etc/passwd')",
+        "COPY (SELECT 1) TO '/tmp/supportai-pwn.csv'",
+        "ATTACH '/tmp/supportai-other.db' AS other",
+        "INSTALL excel",
+        "SET enable_external_access = true",
+        "SET memory_limit = '100GB'",
+    ],
+)
+def test_a_locked_session_database_refuses_files_and_config(sql):
+    d = dbmod.connect(memory_limit="256MB", threads=1)
+    try:
+        dbmod.lock_down(d)
+        with pytest.raises(duckdb.Error):
+            d.con.execute(sql).fetchall()
+    finally:
+        d.close()
+
+
+def test_sessions_in_threads_never_see_each_other():
+    results: dict[int, list] = {}
+    errors: list[BaseException] = []
+
+    def session(i: int) -> None:
+        try:
+            d = dbmod.connect(memory_limit="256MB", threads=1)
+            assert d is not None
+            lines = ["conversation_id,customer_id,created_at,handled_by"]
+            lines += [f"s{i}-c{j},u{j},2025-01-01T10:00:00Z,ai" for j in range(i + 1)]
+            ingest.load(d, [("f.csv", ("\n".join(lines) + "\n").encode())], Settings())
+            dbmod.lock_down(d)
+            for _ in range(20):
+                results.setdefault(i, []).append(
+                    rows(d.con, "SELECT count(*), min(conversation_id) FROM conversations")[0]
+                )
+            d.close()
+        except BaseException as e:  # collected and re-raised in the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    for i, seen in results.items():
+        assert set(seen) == {(i + 1, f"s{i}-c0")}
+
+
+def test_every_session_gets_its_own_database_and_temp_dir():
+    a, b = dbmod.connect(memory_limit="256MB"), dbmod.connect(memory_limit="256MB")
+    try:
+        assert a.con is not b.con and a.temp_dir != b.temp_dir
+    finally:
+        a.close()
+        b.close()
