@@ -166,6 +166,12 @@ class Month:
     escalation_cost: float
     hours_freed: float
     minutes_from_settings: int
+    license: float  # the fee charged this month (0 before the deployment month)
+    fte_freed: float | None  # hours freed / fte_hours_per_month, in licensed months
+
+    @property
+    def license_per_ai_resolution(self) -> float | None:
+        return self.license / self.ai_resolved if self.license and self.ai_resolved else None
 
     @property
     def cost_per_resolution_ai(self) -> float | None:
@@ -190,11 +196,11 @@ def monthly(db: Database, s: Settings) -> list[Month]:
         db.con, _MONTHLY.format(t=SIGNALS), {"hmpc": s.human_minutes_per_conversation, "esc_min": s.escalation_minutes}
     ):
         licensed = first_month is not None and r["month"] >= first_month
+        license_fee = s.license_per_month if licensed else 0.0
         ai_cost = (
-            (s.license_per_month if licensed else 0.0)
-            + s.ai_fee_per_conversation * r["ai_conversations"]
-            + s.ai_fee_per_resolution * r["ai_resolved"]
+            license_fee + s.ai_fee_per_conversation * r["ai_conversations"] + s.ai_fee_per_resolution * r["ai_resolved"]
         )
+        hours = float(r["hours_freed"])
         out.append(
             Month(
                 r["month"],
@@ -207,8 +213,10 @@ def monthly(db: Database, s: Settings) -> list[Month]:
                 ai_cost,
                 s.human_cost_per_hour * float(r["human_minutes"]) / 60,
                 s.human_cost_per_hour * float(r["escalation_minutes"]) / 60,
-                float(r["hours_freed"]),
+                hours,
                 r["minutes_from_settings"],
+                license_fee,
+                hours / s.fte_hours_per_month if licensed else None,
             )
         )
     return out

@@ -245,7 +245,7 @@ def _business_sheet(wb: Workbook, db: Database, settings: Settings) -> None:
             m.cost_per_resolution_human,
             m.cost_per_resolution_blended,
             m.hours_freed,
-            m.hours_freed / settings.fte_hours_per_month if m.licensed else None,
+            m.fte_freed,
         ]
         for m in months
     ]

@@ -148,10 +148,6 @@ def _check_headers(name: str, headers: list[str]) -> tuple[list[str], list[str]]
     return out, notes
 
 
-def _raw_columns(n: int) -> list[str]:
-    return [f"c{i}" for i in range(n)]
-
-
 # ---------------------------------------------------------------- CSV / TSV
 
 

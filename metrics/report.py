@@ -51,15 +51,12 @@ def capabilities(db: Database) -> list[Capability]:
         """SELECT count(*), count(*) FILTER (WHERE handled_by = 'ai'), count(*) FILTER (WHERE handled_by = 'human'),
                   count(issue_category), count(ended_at) FILTER (WHERE NOT ended_at_derived), count(first_response_at),
                   count(csat), count(sentiment_start) + count(sentiment_end), count(escalation_appropriate),
-                  count(escalation_reason), count(handle_minutes), count(account_id), count(escalated_at)
+                  count(escalation_reason), count(handle_minutes), count(account_id)
            FROM conversations""",
     )[0]
-    n, ai, human, cat, ended, frt, csat, sent, appr, reason, handle, acct, esc_at = c
+    n, ai, human, cat, ended, frt, csat, sent, appr, reason, handle, acct = c
     m, m_text, m_sent = rows(db.con, "SELECT count(*), count(text), count(sentiment) FROM messages")[0]
-    acc, renew = rows(
-        db.con,
-        "SELECT count(*), count(*) FILTER (WHERE renewed IS NOT NULL AND renewal_date IS NOT NULL) FROM accounts",
-    )[0]
+    renew = rows(db.con, "SELECT count(*) FROM accounts WHERE renewed IS NOT NULL AND renewal_date IS NOT NULL")[0][0]
 
     def cap(family: str, ok: bool, yes: str, no: str) -> Capability:
         return Capability(family, bool(ok), yes if ok else no)
@@ -119,7 +116,6 @@ def capabilities(db: Database) -> list[Capability]:
             "Needs an accounts file with renewal_date and renewed, and account_id on conversations.",
         ),
     ]
-    del esc_at, acc
     return out
 
 

@@ -256,7 +256,3 @@ def normalise_header(header: str) -> tuple[str, str | None]:
     h = re.sub(r"\[list\]$", "", h, flags=re.I).strip()
     norm = re.sub(r"[^0-9a-z]+", "_", h.lower()).strip("_")
     return norm, tz
-
-
-def field_map(table: str) -> dict[str, Field]:
-    return {f.name: f for f in TABLES[table]}

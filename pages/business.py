@@ -65,13 +65,11 @@ table = pd.DataFrame(
             "AI conversations": m.ai_conversations,
             "AI resolutions": m.ai_resolved,
             "Cost per AI resolution": m.cost_per_resolution_ai,
-            "License per AI resolution": (s.settings.license_per_month / m.ai_resolved)
-            if m.licensed and m.ai_resolved
-            else None,
+            "License per AI resolution": m.license_per_ai_resolution,
             "Cost per human resolution": m.cost_per_resolution_human,
             "Cost per resolution, all": m.cost_per_resolution_blended,
             "Agent hours freed": m.hours_freed,
-            "FTE freed": m.hours_freed / s.settings.fte_hours_per_month if m.licensed else None,
+            "FTE freed": m.fte_freed,
         }
         for m in months
     ]

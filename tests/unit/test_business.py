@@ -49,6 +49,10 @@ def test_monthly_costs_and_license_months(db):
     assert jan.escalation_cost == pytest.approx(60 * 6 / 60)
     assert feb.ai_cost == pytest.approx(1000 + 0.5 * 1)  # pending: fee, no resolution
     assert (dec.minutes_from_settings, jan.minutes_from_settings) == (1, 1)
+    assert (dec.license, jan.license, feb.license) == (0, 1000, 1000)
+    assert jan.license_per_ai_resolution == 500 and dec.license_per_ai_resolution is None
+    assert feb.license_per_ai_resolution is None  # no resolution yet
+    assert dec.fte_freed is None and jan.fte_freed == pytest.approx(jan.hours_freed / 140)
 
 
 def test_headline_cost_per_resolution(db):
