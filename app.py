@@ -11,6 +11,7 @@ st.set_page_config(page_title="AI Support Performance", page_icon=":material/sup
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/insights.py", title="What to fix next", icon=":material/checklist:", url_path="insights"),
     st.Page("pages/resolution.py", title="Resolution", icon=":material/task_alt:", url_path="resolution"),
     st.Page("pages/efficiency.py", title="Efficiency", icon=":material/speed:", url_path="efficiency"),
     st.Page("pages/experience.py", title="Experience", icon=":material/sentiment_satisfied:", url_path="experience"),

@@ -145,12 +145,19 @@ def drill(
     if segment:
         cond += f" AND {segment_filter(segment, value, 'v')}"
         params["v"] = value
+    return drill_where(db, cond, params, limit)
+
+
+DRILL_COLUMNS = (
+    "conversation_id, customer_id, created_at, ended_at, handled_by, category, channel, escalated, "
+    "status, csat, outcome, matured, returned, follow_up_ticket, negative_end, ttfr_s, ttr_s, source_file, source_row"
+)
+
+
+def drill_where(db: Database, where: str, params: dict, limit: int | None = 5000):
+    """The conversations matching a filter over the signals relation (user values bound in params)."""
     lim = f" LIMIT {int(limit)}" if limit else ""
-    cols = (
-        "conversation_id, customer_id, created_at, ended_at, handled_by, category, channel, escalated, "
-        "status, csat, outcome, matured, returned, follow_up_ticket, negative_end, ttfr_s, ttr_s, source_file, source_row"
-    )
-    return db.con.execute(f"SELECT {cols} FROM {SIGNALS} WHERE {cond} ORDER BY created_at{lim}", params).df()
+    return db.con.execute(f"SELECT {DRILL_COLUMNS} FROM {SIGNALS} WHERE {where} ORDER BY created_at{lim}", params).df()
 
 
 @dataclass(frozen=True)

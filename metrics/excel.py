@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from metrics import aggregate, registry
+from metrics import aggregate, insights, registry
 from metrics.db import Database
 from metrics.ingest import LoadResult, issues
 from metrics.settings import Settings
@@ -316,6 +316,44 @@ def _comparisons(wb: Workbook, report: dict) -> None:
     _finish(ws, 1, {2: 90}, last_row=end - 1)
 
 
+def _insights(wb: Workbook, report: dict) -> None:
+    ws = wb.create_sheet("What to fix next")
+    rows = [
+        [
+            n,
+            insights.KINDS.get(i["kind"], i["kind"]),
+            i["segment"],
+            i["finding"],
+            i["impact_per_month"],
+            i.get("hours_per_month"),
+            i.get("money_per_month"),
+            i["evidence"],
+            i["action"],
+        ]
+        for n, i in enumerate(report["insights"], 1)
+    ]
+    end = _table(
+        ws,
+        1,
+        [
+            "Rank",
+            "What",
+            "Segment",
+            "Finding",
+            "Conversations a month",
+            "Agent hours a month",
+            "Cost a month",
+            "Evidence",
+            "Suggested action",
+        ],
+        rows,
+        ["0", None, None, None, "#,##0", "#,##0", "#,##0", None, None],
+    )
+    if not rows:
+        put(ws, end + 1, 1, "No significant improvement opportunity was found in this data.")
+    _finish(ws, 1, {4: 80, 8: 80, 9: 60}, last_row=max(end - 1, 1))
+
+
 def _alerts(wb: Workbook, report: dict) -> None:
     ws = wb.create_sheet("Alerts")
     rows = [
@@ -381,6 +419,7 @@ def write_workbook(
     if with_change and report["data"]["conversations"]:
         change = aggregate.period_change(db, settings, list(report["metrics"]), days=30)
     _summary(wb, report, change)
+    _insights(wb, report)
     for family in FAMILY_SHEETS:
         _family_sheet(wb, family, report)
     if report["data"]["conversations"]:

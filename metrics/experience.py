@@ -244,13 +244,13 @@ class HotSpot:
     def sentence(self) -> str:
         times = f"{self.ratio:.1f}x" if self.ratio else "far"
         return (
-            f"Customers asking about {self.category} leave after the AI's {_ordinal(self.k)} answer {times} more "
+            f"Customers asking about {self.category} leave after the AI's {ordinal(self.k)} answer {times} more "
             f"often than customers of other categories at that answer ({self.rate:.0%} vs {self.rest_rate:.0%}, "
             f"q = {self.q_value:.2g})."
         )
 
 
-def _ordinal(k: int) -> str:
+def ordinal(k: int) -> str:
     return f"{k}{'th' if 10 <= k % 100 <= 20 else {1: 'st', 2: 'nd', 3: 'rd'}.get(k % 10, 'th')}"
 
 

@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from metrics import aggregate, business, experience, monitoring, signals
+from metrics import aggregate, business, experience, insights, monitoring, signals
 from metrics.db import Database, rows, scalar
 from metrics.ingest import ISSUES_TABLE, LoadResult
 from metrics.settings import Settings
@@ -223,6 +223,7 @@ def build_report(
     overall = results.pop(aggregate.ALL)
     overall.update(business.results(db, settings))
     warnings += business.warnings(db)
+    alerts = monitoring.alerts(db, settings)
     return finite(
         {
             "settings": settings.to_dict(),
@@ -230,8 +231,8 @@ def build_report(
             "metrics": {k: v.to_json() for k, v in overall.items()},
             "by_category": {seg: {k: v.to_json() for k, v in res.items()} for seg, res in sorted(results.items())},
             "comparisons": comparisons(db, overall, settings),
-            "alerts": [a.to_json() for a in monitoring.alerts(db, settings)],
-            "insights": [],
+            "alerts": [a.to_json() for a in alerts],
+            "insights": [i.to_json() for i in insights.find(db, settings, alerts)],
             "warnings": warnings,
         }
     )

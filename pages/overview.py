@@ -8,7 +8,7 @@ from metrics import aggregate, charts, registry, resolution
 from metrics.report import data_block
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
-from ui.widgets import card, drill_down
+from ui.widgets import card, current_insights, drill_down, insight_panel
 
 inside_frame()
 
@@ -42,6 +42,18 @@ st.caption(
     f"{s.settings.max_window_hours:g} h before {str(info.data_end)[:16]}): they are left out of resolution rates "
     "until their windows close."
 )
+st.subheader("What to fix next")
+found = current_insights(s)
+if found:
+    st.caption(
+        f"The {min(5, len(found))} biggest of {len(found)} improvement opportunities found in this data, ranked by "
+        "conversations a month (conservatively, so small samples do not jump the queue)."
+    )
+    for rank, i in enumerate(found[:5], 1):
+        insight_panel(s, rank, i, f"overview-insight-{rank}")
+    st.page_link("pages/insights.py", label=f"See all {len(found)} opportunities", icon=":material/list:")
+else:
+    st.caption("No significant improvement opportunity was found in this data.")
 drill_down(
     s,
     [

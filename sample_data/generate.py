@@ -289,6 +289,11 @@ def generate(n_conversations: int = 20_000, seed: int = 42, with_sentiment: bool
         rng.random(tagged.sum()) < 0.9,
         rng.random(tagged.sum()) < 0.35,
     )
+    # Planted: the AI hands Order status conversations over whenever a customer asks for a person,
+    # and QA says it should not have (humans close these in one touch).
+    order = cats == names.index("Order status")
+    reason[escalated & order] = "customer asked for a human"
+    appropriate[tagged & order] = False
 
     accounts_of_customer = rng.integers(0, n_accounts, n_customers)
     has_account = rng.random(n_customers) < 0.85

@@ -7,10 +7,10 @@ import io
 import pandas as pd
 import streamlit as st
 
-from metrics import aggregate, registry
+from metrics import aggregate, insights, monitoring, registry
 from metrics.aggregate import MetricResult
-from ui.state import Session
-from ui.text import csv_safe
+from ui.state import Session, remembered
+from ui.text import csv_safe, md_escape
 
 
 def fmt(spec_id: str, r: MetricResult | None) -> str:
@@ -116,10 +116,37 @@ def drill_down(s: Session, ids: list[str], key: str) -> None:
             format_func=lambda p: "Numerator (counted)" if p == "numerator" else "Denominator (all)",
         )
         frame = aggregate.drill(s.db, s.settings, mid, part, None if seg == "(all)" else seg, value, limit=None)
-        st.caption(f"{len(frame):,} conversations. Showing the first 1,000; the download has all.")
-        st.dataframe(frame.head(1000), hide_index=True)
-        buf = io.StringIO()
-        frame.map(csv_safe).to_csv(buf, index=False)
-        st.download_button(
-            "Download these conversations (CSV)", buf.getvalue(), f"{mid}-{part}.csv", mime="text/csv", key=key + "-dl"
-        )
+        conversations_table(frame, f"{mid}-{part}.csv", key)
+
+
+def conversations_table(frame: pd.DataFrame, filename: str, key: str) -> None:
+    """Conversations as a table (the first 1,000) and a CSV download of all of them (formula-safe cells)."""
+    st.caption(f"{len(frame):,} conversations. Showing the first 1,000; the download has all.")
+    st.dataframe(frame.head(1000), hide_index=True)
+    buf = io.StringIO()
+    frame.map(csv_safe).to_csv(buf, index=False)
+    st.download_button("Download these conversations (CSV)", buf.getvalue(), filename, mime="text/csv", key=key + "-dl")
+
+
+def current_insights(s: Session) -> list[insights.Insight]:
+    """The ranked insights for this session's data and settings (kept until either changes)."""
+    found = remembered(s, "alerts", lambda: monitoring.alerts(s.db, s.settings))
+    return remembered(s, "insights", lambda: insights.find(s.db, s.settings, found))
+
+
+def insight_panel(s: Session, rank: int, i: insights.Insight, key: str) -> None:
+    """One opportunity: what, how big, the evidence, the action, and the conversations behind it."""
+    size = [f"{i.impact_per_month:,.0f} conversations"]
+    if i.hours_per_month is not None:
+        size.append(f"{i.hours_per_month:,.0f} agent hours")
+    if i.money_per_month is not None:
+        size.append(f"{i.money_per_month:,.0f} agent cost")
+    with st.container(border=True):
+        st.markdown(f"**{rank}. {insights.KINDS[i.kind]}** · {' · '.join(size)} a month", help=insights.SIZE_HELP)
+        st.markdown(md_escape(i.finding))
+        st.markdown(f"**Do next:** {md_escape(i.action)}")
+        with st.expander("Evidence and the conversations behind it"):
+            st.caption(md_escape(i.evidence))
+            if st.toggle("Show the conversations", key=key + "-show"):
+                frame = insights.conversations(s.db, i, limit=None)
+                conversations_table(frame, f"{i.kind}-{rank}.csv", key)

@@ -78,6 +78,7 @@ def test_an_unusable_upload_says_why_in_one_sentence():
 
 PAGES = [
     "pages/overview.py",
+    "pages/insights.py",
     "pages/resolution.py",
     "pages/efficiency.py",
     "pages/experience.py",
@@ -200,3 +201,17 @@ def test_monitor_lists_alerts_with_their_baseline():
     at.switch_page("pages/monitor.py").run()
     assert not at.exception
     assert at.subheader[0].value.startswith("Alerts (")
+
+
+def test_overview_names_the_samples_planted_weaknesses_as_what_to_fix_next():
+    at = _app().run()
+    texts = [m.value for m in at.markdown]
+    ranked = [t for t in texts if t.startswith(tuple(f"**{k}. " for k in range(1, 6)))]
+    assert len(ranked) == 5
+    assert ranked[0].startswith("**1. True resolution below the rest**")
+    findings = " ".join(texts)
+    for planted in ("Billing dispute", "Bug report", "Order status"):
+        assert planted in findings
+    at.switch_page("pages/insights.py").run()
+    assert not at.exception
+    assert any("2nd answer" in t or "3rd answer" in t for t in (m.value for m in at.markdown))

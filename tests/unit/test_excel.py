@@ -43,6 +43,7 @@ def test_workbook_sheets_and_summary_values_equal_the_json(sample_outputs):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [
         "Summary",
+        "What to fix next",
         "Resolution",
         "Efficiency",
         "Experience",
