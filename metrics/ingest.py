@@ -13,6 +13,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from metrics import typing_sql as T
+from metrics import vendors
 from metrics.db import Database, dicts, ident, q, rows, table_exists
 from metrics.mapping import FileMapping, recognise
 from metrics.readers import Issue, Limits, RawFile, read_file
@@ -152,7 +153,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
     for f in fields:
         header = m.columns.get(f.name)
         if header is None or (f.name == "handled_by" and m.handled_by):
-            if f.name == "handled_by" and m.table == "conversations":
+            if f.name == "handled_by" and m.table == "conversations" and not m.merge:
                 val = params.bind("hb", m.handled_by or "human")
                 outer.append(f"CAST({val} AS VARCHAR) AS handled_by")
                 if not m.handled_by:
@@ -247,7 +248,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             SELECT __row, {", ".join(outer + err_cols + overlap_cols)} FROM p3""",
         params.values,
     )
-    _record_value_issues(db, raw.name, stg, errs, ts_checks, m.table)
+    _record_value_issues(db, raw.name, stg, errs, ts_checks, "conversation_updates" if m.merge else m.table)
     return Staged(raw, m, stg, extras, notes)
 
 
@@ -264,6 +265,7 @@ _REQUIRED_REASON = {
         ("author_type", "author_type is not customer, ai or human"),
     ],
     "accounts": [("account_id", "account_id is empty")],
+    "conversation_updates": [("conversation_id", "conversation_id is empty")],
 }
 
 
@@ -299,8 +301,8 @@ def _record_value_issues(db, file, stg, errs, ts_checks, table) -> None:
 # ------------------------------------------------------------------ building canonical tables
 
 
-def _union(db: Database, staged: list[Staged], table: str) -> str | None:
-    parts = [s for s in staged if s.mapping.table == table]
+def _union(db: Database, staged: list[Staged], table: str, merge: bool = False) -> str | None:
+    parts = [s for s in staged if s.mapping.table == table and s.mapping.merge == merge]
     if not parts:
         return None
     all_extras: list[str] = []
@@ -317,7 +319,7 @@ def _union(db: Database, staged: list[Staged], table: str) -> str | None:
             + ", ".join(cols + extra_sel)
             + f" FROM {s.table}"
         )
-    name = f"all_{table}"
+    name = f"all_{table}{'_merge' if merge else ''}"
     q(db.con, f"CREATE OR REPLACE TABLE {name} AS " + " UNION ALL ".join(selects), params)
     return name
 
@@ -354,16 +356,45 @@ def _empty(table: str, extra: str = "") -> str:
     return f"CREATE TABLE {table} AS SELECT CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS BIGINT) AS source_row, {cols}{extra} WHERE false"
 
 
-def build(db: Database, staged: list[Staged]) -> None:
-    """Create the canonical tables from staged files (replacing any earlier ones)."""
+def _merge(db: Database, conv: str | None, updates: str) -> dict[str, int]:
+    """Fill empty conversation fields from files that add to them (joined on conversation_id).
+
+    Returns rows used per file; rows with no conversation in the other files are rejected.
+    """
     con = db.con
+    _dedupe(db, updates, ["conversation_id"], [f.name for f in TABLES["conversations"]])
+    orphan = f"NOT EXISTS (SELECT 1 FROM {conv} c WHERE c.conversation_id = u.conversation_id)" if conv else "true"
+    q(
+        con,
+        f"""INSERT INTO {ISSUES_TABLE} SELECT source_file, source_row, NULL, NULL,
+            'no conversation ' || conversation_id || ' in the other conversation files to add this to', TRUE
+            FROM {updates} u WHERE {orphan}""",
+    )
+    q(con, f"DELETE FROM {updates} u WHERE {orphan}")
+    if conv:
+        fields = [f.name for f in TABLES["conversations"] if f.name != "conversation_id"]
+        sets = ", ".join(f"{f} = coalesce(c.{f}, u.{f})" for f in fields)
+        q(con, f"UPDATE {conv} c SET {sets} FROM {updates} u WHERE c.conversation_id = u.conversation_id")
+    return dict(rows(con, f"SELECT source_file, count(*) FROM {updates} GROUP BY 1"))
+
+
+def build(db: Database, staged: list[Staged]) -> dict[str, int]:
+    """Create the canonical tables from staged files (replacing any earlier ones).
+
+    Returns the rows used from each file that adds fields to conversations of other files.
+    """
+    con = db.con
+    merged: dict[str, int] = {}
     conv = _union(db, staged, "conversations")
+    updates = _union(db, staged, "conversations", merge=True)
     msgs = _union(db, staged, "messages")
     accts = _union(db, staged, "accounts")
     for t in ("conversations", "messages", "accounts", "text_sentiment"):  # scores follow the messages
         q(con, f"DROP TABLE IF EXISTS {t}")
     if conv:
         _dedupe(db, conv, ["conversation_id"], [f.name for f in TABLES["conversations"]])
+    if updates:
+        merged = _merge(db, conv, updates)
     if msgs:
         canon = [f.name for f in TABLES["messages"]]
         _dedupe(db, msgs, canon, canon)
@@ -416,15 +447,16 @@ def build(db: Database, staged: list[Staged]) -> None:
         q(con, _empty("accounts"))
     for s in staged:
         q(con, f"DROP TABLE IF EXISTS {s.table}")
-    for t in (conv, msgs, accts):
+    for t in (conv, updates, msgs, accts):
         if t:
             q(con, f"DROP TABLE IF EXISTS {t}")
+    return merged
 
 
 # ------------------------------------------------------------------ orchestration
 
 
-def _file_reports(db: Database, staged: list[Staged]) -> list[FileReport]:
+def _file_reports(db: Database, staged: list[Staged], merged: dict[str, int]) -> list[FileReport]:
     con = db.con
     out = []
     for s in staged:
@@ -437,6 +469,21 @@ def _file_reports(db: Database, staged: list[Staged]) -> list[FileReport]:
                 FROM {ISSUES_TABLE} WHERE file = $f""",
             {"f": name},
         )[0]
+        if s.mapping.merge:  # its rows filled fields of conversations from other files
+            out.append(
+                FileReport(
+                    name,
+                    "conversations (fields added)",
+                    s.mapping,
+                    s.raw.records,
+                    merged.get(name, 0),
+                    rejected,
+                    dups,
+                    values,
+                    s.raw.notes + s.notes,
+                )
+            )
+            continue
         fields = [f.name for f in TABLES[table]]
         ts = {"conversations": "created_at", "messages": "sent_at"}.get(table)
         span = f", min({ts}), max({ts})" if ts else ", NULL, NULL"
@@ -483,6 +530,7 @@ def load(
     warnings: list[str] = []
     staged: list[Staged] = []
     seen: set[str] = set()
+    found: list[tuple[RawFile, FileMapping]] = []
     for name, data in files:
         if name in seen:
             errors.append(f"{name} was uploaded twice; the second copy is ignored.")
@@ -495,26 +543,55 @@ def load(
                     raise IngestError(f"{name} could not be read; fix it and upload it again.")
                 raw = read_file(db, name, data, limits)
             raws[name] = raw
-            m = mappings.get(name) or recognise(raw.headers, (tables or {}).get(name))
+            m = mappings.get(name) or _recognise(raw, (tables or {}).get(name))
             if m is None:
                 raise IngestError(
                     f"{name}: its columns ({', '.join(raw.headers[:6])}{', ...' if len(raw.headers) > 6 else ''}) "
                     "do not look like conversations, messages or accounts; map them on the Data page."
                 )
             mappings[name] = m
-            _add_issues(db, raw.issues)
-            staged.append(stage(db, raw, m, settings))
+            found.append((raw, m))
         except IngestError as e:
             errors.append(str(e))
-            q(db.con, f"DELETE FROM {ISSUES_TABLE} WHERE file = $f", {"f": name})
-    if not any(s.mapping.table == "conversations" for s in staged):
+    # Vendor profiles: lookups first available to every file, then each file's derived columns.
+    by_vendor = {m.vendor: raw for raw, m in found if m.vendor}
+    lookups: list[FileReport] = []
+    for raw, m in found:
+        try:
+            notes = vendors.prepare(db, raw, m, by_vendor) if m.vendor else []
+            _add_issues(db, raw.issues)
+            if vendors.is_lookup(m.vendor):
+                lookups.append(_lookup_report(raw, m, notes))
+                continue
+            st = stage(db, raw, m, settings)
+            st.notes[:0] = [n for n in notes if n not in st.notes]
+            staged.append(st)
+        except IngestError as e:
+            errors.append(str(e))
+            q(db.con, f"DELETE FROM {ISSUES_TABLE} WHERE file = $f", {"f": raw.name})
+    if not any(s.mapping.table == "conversations" and not s.mapping.merge for s in staged):
         if staged:
             errors.append("No conversations file was loaded; upload a conversations or tickets export.")
-    build(db, staged)
-    reports = _file_reports(db, staged)
+    merged = build(db, staged)
+    reports = _file_reports(db, staged, merged) + lookups
     for r in reports:
         warnings += [f"{r.name}: {n}" for n in r.notes if "treated as human" in n]
     return LoadResult(reports, errors, warnings)
+
+
+def _recognise(raw: RawFile, table: str | None) -> FileMapping | None:
+    """A vendor profile when the headers match one (and no table was forced), else the generic recognition."""
+    if table is None:
+        v = vendors.recognise(raw.headers)
+        if v is not None:
+            return vendors.mapping_for(v[0], raw.headers, v[1])
+    return recognise(raw.headers, table)
+
+
+def _lookup_report(raw: RawFile, m: FileMapping, notes: list[str]) -> FileReport:
+    rejected = sum(1 for i in raw.issues if i.rejected)
+    label = vendors.BY_ID[m.vendor].label
+    return FileReport(raw.name, "lookup", m, raw.records, raw.records - rejected, rejected, notes=[label, *notes])
 
 
 def issues(db: Database, limit: int | None = None) -> list[dict]:

@@ -22,6 +22,8 @@ class FileMapping:
     date_order: str = "auto"  # auto | DMY | MDY
     decimal: str = ""  # "" = as detected; "." or ","
     confidence: float = 0.0  # share of recognised fields, for display
+    vendor: str = ""  # the vendor profile recognised (metrics.vendors), "" = generic
+    merge: bool = False  # conversations only: adds fields to conversations of other files, joined on the id
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, ensure_ascii=False)
@@ -51,6 +53,8 @@ class FileMapping:
 
     def missing_required(self) -> list[str]:
         out = []
+        if self.merge:
+            return [] if "conversation_id" in self.columns else ["conversation_id"]
         for f in TABLES[self.table]:
             if f.required and f.name not in self.columns:
                 if f.name == "handled_by":

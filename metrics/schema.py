@@ -194,6 +194,7 @@ STATUS_VALUES = {
     "expired": "abandoned",
     "unanswered": "abandoned",
     "open": "open",
+    "active": "open",
     "pending": "open",
     "new": "open",
     "hold": "open",

@@ -8,7 +8,7 @@ import zoneinfo
 import pandas as pd
 import streamlit as st
 
-from metrics import ingest
+from metrics import ingest, vendors
 from metrics.ingest import FileReport
 from metrics.mapping import FileMapping, recognise
 from metrics.report import capabilities as capability_list
@@ -59,6 +59,11 @@ def capabilities(s: Session) -> None:
 
 def file_panel(s: Session, f: FileReport) -> None:
     with st.expander(f"{md_escape(f.name)}: {f.table}, {f.loaded:,} of {f.read:,} rows loaded"):
+        if f.mapping.vendor in vendors.BY_ID:
+            st.text(
+                f"Recognised as: {vendors.BY_ID[f.mapping.vendor].label} "
+                f"({f.mapping.confidence:.0%} of its known columns found). Correct it below if it is wrong."
+            )
         for note in f.notes:
             st.text(note)
         share = pd.DataFrame(
@@ -79,6 +84,16 @@ def _mapping_editor(s: Session, name: str, m: FileMapping) -> None:
     key = f"map-{name}"
     with st.form(key):
         st.caption("Column mapping (pick the table, then map each field to a column of this file)")
+        formats = ["", *vendors.BY_ID]
+        st.selectbox(
+            "Export format",
+            formats,
+            index=formats.index(m.vendor) if m.vendor in formats else 0,
+            format_func=lambda v: vendors.BY_ID[v].label if v else "(generic: columns mapped below)",
+            key=key + "-vendor",
+            help="Choosing another format maps the file as that vendor's export; the fields below then apply "
+            "only when the format is unchanged.",
+        )
         table = st.selectbox("This file is", list(TABLES), index=list(TABLES).index(m.table), key=key + "-table")
         options = [NONE, *raw.headers]
         grid = st.columns(3)
@@ -111,11 +126,16 @@ def _mapping_editor(s: Session, name: str, m: FileMapping) -> None:
         )
         # A callback, not `if st.form_submit_button(...)`: it runs before the next script run, so the
         # submit is never lost to a rerun.
-        st.form_submit_button("Apply this mapping", on_click=_apply, args=(name, key, raw.headers))
+        st.form_submit_button("Apply this mapping", on_click=_apply, args=(name, key, raw.headers, m))
 
 
-def _apply(name: str, key: str, headers: list[str]) -> None:
+def _apply(name: str, key: str, headers: list[str], old: FileMapping) -> None:
     state = st.session_state
+    vendor = state[key + "-vendor"]
+    if vendor and vendor != old.vendor:
+        p = vendors.BY_ID[vendor]
+        apply_mappings({name: vendors.mapping_for(p, headers, vendors.score(p, headers) or 0.0)})
+        return
     table = state[key + "-table"]
     cols = {
         f.name: state[f"{key}-{table}-{f.name}"]
@@ -133,6 +153,8 @@ def _apply(name: str, key: str, headers: list[str]) -> None:
         timezone=state[key + "-tz"],
         csat_scale_max=float(state[key + "-scale"]),
         date_order=state[key + "-order"],
+        vendor=vendor if table == old.table else "",
+        merge=old.merge and table == old.table and vendor == old.vendor,
     )
     apply_mappings({name: new})
 

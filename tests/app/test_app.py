@@ -215,3 +215,13 @@ def test_overview_names_the_samples_planted_weaknesses_as_what_to_fix_next():
     at.switch_page("pages/insights.py").run()
     assert not at.exception
     assert any("2nd answer" in t or "3rd answer" in t for t in (m.value for m in at.markdown))
+
+
+def test_data_page_names_the_vendor_export_it_recognised():
+    from tests.unit.test_vendors import GORGIAS
+
+    at = _upload(_app().run(), "gorgias.csv", GORGIAS)
+    assert not at.exception
+    texts = [t.value for t in at.text]
+    assert any(t.startswith("Recognised as: Gorgias tickets") for t in texts), texts
+    assert at.selectbox(key="map-gorgias.csv-vendor").value == "gorgias"
