@@ -22,6 +22,8 @@ from metrics.settings import Settings
 from metrics.signals import SIGNAL_COLUMNS
 
 ISSUES_TABLE = "load_issues"
+# handled_by of rows from a file without an AI column: human unless their messages show the AI answering first.
+UNKNOWN_HANDLER = "(unknown)"
 # Names the loaded or derived tables use themselves; an uploaded extra column with one is renamed.
 RESERVED = {"source_file", "source_row", "ended_at_derived", "seq", *SIGNAL_COLUMNS}
 
@@ -154,7 +156,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
         header = m.columns.get(f.name)
         if header is None or (f.name == "handled_by" and m.handled_by):
             if f.name == "handled_by" and m.table == "conversations" and not m.merge:
-                val = params.bind("hb", m.handled_by or "human")
+                val = params.bind("hb", m.handled_by or UNKNOWN_HANDLER)
                 outer.append(f"CAST({val} AS VARCHAR) AS handled_by")
                 if not m.handled_by:
                     notes.append(
@@ -373,7 +375,8 @@ def _merge(db: Database, conv: str | None, updates: str) -> dict[str, int]:
     q(con, f"DELETE FROM {updates} u WHERE {orphan}")
     if conv:
         fields = [f.name for f in TABLES["conversations"] if f.name != "conversation_id"]
-        sets = ", ".join(f"{f} = coalesce(c.{f}, u.{f})" for f in fields)
+        sets = ", ".join(f"{f} = coalesce(c.{f}, u.{f})" for f in fields if f != "handled_by")
+        sets += f", handled_by = CASE WHEN c.handled_by = '{UNKNOWN_HANDLER}' THEN coalesce(u.handled_by, c.handled_by) ELSE c.handled_by END"
         q(con, f"UPDATE {conv} c SET {sets} FROM {updates} u WHERE c.conversation_id = u.conversation_id")
     return dict(rows(con, f"SELECT source_file, count(*) FROM {updates} GROUP BY 1"))
 
@@ -425,15 +428,30 @@ def build(db: Database, staged: list[Staged]) -> dict[str, int]:
         q(
             con,
             f"""CREATE TABLE conversations AS
-                WITH last_msg AS (SELECT conversation_id, max(sent_at) AS last_sent FROM messages GROUP BY 1)
-                SELECT c.* EXCLUDE (__file_order, ended_at, escalated),
-                    coalesce(CASE WHEN c.ended_at >= c.created_at THEN c.ended_at END,
-                             greatest(l.last_sent, c.created_at)) AS ended_at,
-                    (c.ended_at IS NULL OR c.ended_at < c.created_at) AS ended_at_derived,
-                    CASE WHEN c.handled_by = 'ai' THEN coalesce(c.escalated, c.escalated_at IS NOT NULL)
+                WITH last_msg AS (
+                    SELECT conversation_id, max(sent_at) AS last_sent,
+                        min(sent_at) FILTER (WHERE author_type = 'ai') AS first_ai,
+                        min(sent_at) FILTER (WHERE author_type = 'human') AS first_human
+                    FROM messages GROUP BY 1),
+                typed AS (
+                    SELECT c.*, l.last_sent, l.first_human,
+                        c.handled_by = '{UNKNOWN_HANDLER}' AND l.first_ai IS NOT NULL
+                            AND (l.first_human IS NULL OR l.first_ai < l.first_human) AS ai_from_messages
+                    FROM {conv} c LEFT JOIN last_msg l USING (conversation_id))
+                SELECT * EXCLUDE (__file_order, ended_at, escalated, escalated_at, handled_by, last_sent,
+                                  first_human, ai_from_messages),
+                    coalesce(CASE WHEN ended_at >= created_at THEN ended_at END,
+                             greatest(last_sent, created_at)) AS ended_at,
+                    (ended_at IS NULL OR ended_at < created_at) AS ended_at_derived,
+                    CASE WHEN ai_from_messages THEN 'ai' WHEN handled_by = '{UNKNOWN_HANDLER}' THEN 'human'
+                         ELSE handled_by END AS handled_by,
+                    CASE WHEN ai_from_messages THEN coalesce(escalated_at, first_human) ELSE escalated_at END
+                        AS escalated_at,
+                    CASE WHEN ai_from_messages THEN coalesce(escalated, first_human IS NOT NULL)
+                         WHEN handled_by = 'ai' THEN coalesce(escalated, escalated_at IS NOT NULL)
                          ELSE false END AS escalated
-                FROM {conv} c LEFT JOIN last_msg l USING (conversation_id)
-                ORDER BY c.__file_order, c.source_row""",
+                FROM typed
+                ORDER BY __file_order, source_row""",
         )
     else:
         q(con, _empty("conversations", ", CAST(NULL AS BOOLEAN) AS ended_at_derived"))
@@ -493,6 +511,16 @@ def _file_reports(db: Database, staged: list[Staged], merged: dict[str, int]) ->
             {"f": name},
         )[0]
         loaded = prof[0]
+        notes = s.raw.notes + s.notes
+        if table == "conversations" and "handled_by" not in s.mapping.columns and not s.mapping.handled_by:
+            ai = rows(
+                con, "SELECT count(*) FROM conversations WHERE source_file = $f AND handled_by = 'ai'", {"f": name}
+            )[0][0]
+            if ai:
+                notes.append(
+                    f"{ai:,} of its conversations have the AI answering first in their messages (for example "
+                    "Answer Bot): counted as AI conversations, escalated when a human wrote after the AI."
+                )
         out.append(
             FileReport(
                 name=name,
@@ -503,7 +531,7 @@ def _file_reports(db: Database, staged: list[Staged], merged: dict[str, int]) ->
                 rejected=rejected,
                 duplicates=dups,
                 value_issues=values,
-                notes=s.raw.notes + s.notes,
+                notes=notes,
                 start=prof[-2],
                 end=prof[-1],
                 non_null={f: (c / loaded if loaded else 0.0) for f, c in zip(fields, prof[1 : 1 + len(fields)])},

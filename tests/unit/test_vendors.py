@@ -316,3 +316,43 @@ def test_fivetran_zendesk_chat_events_type_answer_bot_messages_as_ai(load, db):
     ]
     assert "chat event (ChatJoin), not a message" in reasons
     assert "system or trigger event, not a message" in reasons
+
+
+def test_answer_bot_messages_make_a_zendesk_ticket_an_ai_conversation(load, db):
+    header = (FIXTURES / "ticket_data.csv").read_text().splitlines()[0]
+    n = header.count(",")
+    ticket = header.split(",")
+
+    def row(tid, requester, created):
+        v = [""] * (n + 1)
+        for k, x in {
+            "id": tid,
+            "requester_id": requester,
+            "created_at": created,
+            "status": "solved",
+            "via_channel": "web",
+        }.items():
+            v[ticket.index(k)] = x
+        return ",".join(v)
+
+    tickets = "\n".join([header, row("1", "u1", "2024-01-01 10:00:00"), row("2", "u2", "2024-01-01 11:00:00")])
+    chats = "chat_id,_fivetran_synced,authenticated,backend,channel,conversation_id,initiator,integration_id,tags,ticket_id,user_id,visitor_id,webpath\nA,,false,chat,chat,,1,,[],1,,v1,[]\nB,,false,chat,chat,,1,,[],2,,v2,[]\n"
+    bot = '"{""source"":{""type"":""zd:answerBot""},""author"":{""type"":""BUSINESS""}}"'
+    user = '"{""author"":{""type"":""USER""}}"'
+    events = (
+        "chat_id,created_at,_Company_synced,actor_id,chat_index,external_message_id,filename,is_history_context,"
+        "message,message_id,message_source,mime_type,original_message,original_message_type,parent_message_id,"
+        "reason,size,status,status_updated_at,type,url\n"
+        f"A,2024-01-01 10:00:05,,v1,1,,,,Hi,,,,{user},,,,,,,ChatMessage,\n"
+        f"A,2024-01-01 10:00:10,,agent:7,2,,,,I can help,,,,{bot},,,,,,,ChatMessage,\n"
+        f"A,2024-01-01 10:01:00,,v1,3,,,,Talk to a human,,,,{user},,,,,,,ChatMessage,\n"
+        "A,2024-01-01 10:03:00,,agent:9,4,,,,Dana here,,,,,,,,,,,ChatMessage,\n"
+        f"B,2024-01-01 11:00:05,,v2,1,,,,Hello,,,,{user},,,,,,,ChatMessage,\n"
+        "B,2024-01-01 11:02:00,,agent:9,2,,,,Dana here,,,,,,,,,,,ChatMessage,\n"
+    )
+    res = load(("ticket_data.csv", tickets), ("ticket_chat_data.csv", chats), ("ticket_chat_event_data.csv", events))
+    c = _conv(db, "conversation_id, handled_by, escalated, escalated_at")
+    assert c["1"] == ("1", "ai", True, t(2024, 1, 1, 10, 3))  # the bot answered first, Dana took over
+    assert c["2"] == ("2", "human", False, None)
+    notes = _files(res)["ticket_data.csv"].notes
+    assert any(n.startswith("1 of its conversations have the AI answering first") for n in notes)
