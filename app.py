@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from metrics.db import QUERY_SECONDS, QueryTimeout
 from ui import export, sidebar
 from ui.state import session
 
@@ -23,8 +24,13 @@ PAGES = [
 
 nav = st.navigation(PAGES)
 s = session()
-sidebar.render(s)
-export.render(s)
-if s.is_sample:
-    st.info("You are looking at sample data - upload your exports on the Data page", icon=":material/science:")
-nav.run()
+s.db.new_run()  # this run's own cursor; a query left running by the previous run is interrupted
+try:
+    with s.db.time_limit(QUERY_SECONDS):
+        sidebar.render(s)
+        export.render(s)
+        if s.is_sample:
+            st.info("You are looking at sample data - upload your exports on the Data page", icon=":material/science:")
+        nav.run()
+except QueryTimeout as e:
+    st.error(str(e))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 
 from metrics import registry
-from metrics.db import Database, dicts, ident, rows
+from metrics.db import Database, df, dicts, ident, rows
 from metrics.registry import MetricSpec
 from metrics.settings import Settings
 from metrics.signals import TABLE as SIGNALS
@@ -157,7 +157,7 @@ DRILL_COLUMNS = (
 def drill_where(db: Database, where: str, params: dict, limit: int | None = 5000):
     """The conversations matching a filter over the signals relation (user values bound in params)."""
     lim = f" LIMIT {int(limit)}" if limit else ""
-    return db.con.execute(f"SELECT {DRILL_COLUMNS} FROM {SIGNALS} WHERE {where} ORDER BY created_at{lim}", params).df()
+    return df(db.con, f"SELECT {DRILL_COLUMNS} FROM {SIGNALS} WHERE {where} ORDER BY created_at{lim}", params)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import re
 import zoneinfo
 from dataclasses import dataclass
 
-from metrics.db import Database, q
+from metrics.db import Database, many, q
 from metrics.settings import SettingsError
 
 DAYS = {"mon": 1, "tue": 2, "wed": 3, "thu": 4, "fri": 5, "sat": 6, "sun": 7}
@@ -81,10 +81,10 @@ def build_intervals(db: Database, schedule: Schedule, table: str = "business_int
     """Opening intervals (UTC instants) over the conversations' date range, with running open seconds."""
     con = db.con
     q(con, "CREATE OR REPLACE TEMP TABLE bh_hours(dow INTEGER, open_s INTEGER, close_s INTEGER)")
-    con.executemany("INSERT INTO bh_hours VALUES (?, ?, ?)", [list(h) for h in schedule.hours])
+    many(con, "INSERT INTO bh_hours VALUES (?, ?, ?)", [list(h) for h in schedule.hours])
     q(con, "CREATE OR REPLACE TEMP TABLE bh_holidays(d DATE)")
     if schedule.holidays:
-        con.executemany("INSERT INTO bh_holidays VALUES (?)", [[d] for d in schedule.holidays])
+        many(con, "INSERT INTO bh_holidays VALUES (?)", [[d] for d in schedule.holidays])
     q(
         con,
         f"""CREATE OR REPLACE TEMP TABLE {table} AS

@@ -10,6 +10,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +20,7 @@ import duckdb
 
 DEFAULT_MEMORY_LIMIT = os.environ.get("SUPPORTAI_MEMORY_LIMIT", "4GB")
 DEFAULT_THREADS = int(os.environ.get("SUPPORTAI_THREADS", "2"))
+QUERY_SECONDS = float(os.environ.get("SUPPORTAI_QUERY_SECONDS", "120"))  # one page run's computing limit
 
 
 def ident(name: str) -> str:
@@ -24,20 +28,60 @@ def ident(name: str) -> str:
     return '"' + str(name).replace('"', '""') + '"'
 
 
+class QueryTimeout(Exception):
+    """A query ran past the time limit and was interrupted; the message is one sentence."""
+
+
 @dataclass
 class Database:
-    """A per-session in-memory DuckDB database with its private temp directory."""
+    """A per-session in-memory DuckDB database with its private temp directory.
+
+    `con` is the cursor of the current script run: `new_run()` interrupts the previous
+    run's cursor (a rerun must never share a connection with a query still running in
+    the old run's thread) and opens a fresh one on the same database.
+    """
 
     con: duckdb.DuckDBPyConnection
     temp_dir: str
     locked: bool = False
+    root: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     _closed: bool = field(default=False, repr=False)
+
+    def new_run(self) -> None:
+        if self.root is None or self._closed:
+            return
+        old, self.con = self.con, self.root.cursor()
+        if old is not self.root:
+            old.interrupt()
+            try:
+                old.close()
+            except duckdb.Error:  # still unwinding in the old run's thread; it closes when collected
+                pass
+
+    @contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Interrupt whatever this session's cursor runs for longer than `seconds`."""
+        con = self.con
+        timer = threading.Timer(seconds, con.interrupt)
+        timer.daemon = True
+        timer.start()
+        try:
+            yield
+        except duckdb.InterruptException:
+            raise QueryTimeout(
+                f"This view needed more than {seconds:g} seconds of computing and was stopped; "
+                "narrow the data (fewer files or a shorter period) or ask your administrator to raise the limit."
+            ) from None
+        finally:
+            timer.cancel()
 
     def close(self) -> None:
         if not self._closed:
             self._closed = True
             try:
-                self.con.close()
+                if self.con is not self.root:
+                    self.con.close()
+                (self.root or self.con).close()
             finally:
                 shutil.rmtree(self.temp_dir, ignore_errors=True)
 
@@ -56,8 +100,8 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THR
         },
     )
     con.execute("SET GLOBAL TimeZone = 'UTC'")  # global: cursors opened later inherit it
-    con.execute("SET Calendar = 'gregorian'")
-    return Database(con=con, temp_dir=temp_dir)
+    con.execute("SET GLOBAL Calendar = 'gregorian'")
+    return Database(con=con, temp_dir=temp_dir, root=con)
 
 
 def lock_down(db: Database) -> None:
@@ -87,6 +131,11 @@ def dicts(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | lis
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None) -> Any:
     r = con.execute(sql, params or []).fetchone()
     return None if r is None else r[0]
+
+
+def many(con: duckdb.DuckDBPyConnection, sql: str, seq: list[list[Any]]) -> None:
+    """Run one statement for each parameter row (bulk inserts of small lists)."""
+    con.executemany(sql, seq)
 
 
 def df(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None):

@@ -163,12 +163,12 @@ def peak_variants() -> list[MetricSpec]:
 
 def time_quantiles(db: Database, value: str, populations: dict[str, str]) -> dict[str, dict[str, float | None]]:
     """p10/p25/p50/p75/p90 of a time column per population (for box plots), computed in SQL."""
-    assert value in ("ttfr_s", "ttr_s")
+    col = {"ttfr_s": "ttfr_s", "ttr_s": "ttr_s"}[value]  # one of our own columns, never user text
     out = {}
     for name, pop in populations.items():
         r = rows(
             db.con,
-            f"SELECT quantile_cont({value}, [0.1, 0.25, 0.5, 0.75, 0.9]), count({value}) FROM {SIGNALS} WHERE {pop}",
+            f"SELECT quantile_cont({col}, [0.1, 0.25, 0.5, 0.75, 0.9]), count({col}) FROM {SIGNALS} WHERE {pop}",
         )[0]
         qs = r[0] or [None] * 5
         out[name] = dict(zip(("p10", "p25", "p50", "p75", "p90"), qs)) | {"n": r[1]}

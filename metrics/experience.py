@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metrics.db import Database, dicts, rows
+from metrics.db import Database, df, dicts, rows
 from metrics.registry import MetricSpec, register
 from metrics.signals import TABLE as SIGNALS
 from metrics.stats import TestResult, bh_qvalues, cmh, two_proportions
@@ -293,7 +293,8 @@ def hot_spots(db: Database, min_reached: int = 20, alpha: float = 0.05) -> list[
 
 def transcript(db: Database, conversation_id: str):
     """The messages of one conversation, in order (a DataFrame; text is shown as plain text)."""
-    return db.con.execute(
+    return df(
+        db.con,
         "SELECT seq, sent_at, author_type, text, sentiment FROM messages WHERE conversation_id = $c ORDER BY seq",
         {"c": conversation_id},
-    ).df()
+    )

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from metrics import typing_sql as T
 from metrics import vendors
-from metrics.db import Database, dicts, ident, q, rows, table_exists
+from metrics.db import Database, dicts, ident, many, q, rows, table_exists
 from metrics.mapping import FileMapping, recognise
 from metrics.readers import Issue, Limits, RawFile, read_file
 from metrics.schema import SQL_TYPES, TABLES, IngestError, normalise_header
@@ -76,7 +76,8 @@ def _ensure_issues(db: Database) -> None:
 
 def _add_issues(db: Database, issues: list[Issue]) -> None:
     if issues:
-        db.con.executemany(
+        many(
+            db.con,
             f"INSERT INTO {ISSUES_TABLE} VALUES (?, ?, ?, ?, ?, ?)",
             [[i.file, i.row, i.column, i.value, i.reason, i.rejected] for i in issues],
         )
@@ -321,9 +322,9 @@ def _union(db: Database, staged: list[Staged], table: str, merge: bool = False) 
             + ", ".join(cols + extra_sel)
             + f" FROM {s.table}"
         )
-    name = f"all_{table}{'_merge' if merge else ''}"
-    q(db.con, f"CREATE OR REPLACE TABLE {name} AS " + " UNION ALL ".join(selects), params)
-    return name
+    out = f"all_{table}{'_merge' if merge else ''}"
+    q(db.con, f"CREATE OR REPLACE TABLE {out} AS " + " UNION ALL ".join(selects), params)
+    return out
 
 
 def _dedupe(db: Database, src: str, key: list[str], compare: list[str]) -> None:

@@ -317,7 +317,8 @@ def _number_rows(db: Database, table: str, rejected_lines: list[int]) -> None:
     rj = _fresh("rj")
     q(con, f"CREATE TEMP TABLE {rj}(shift BIGINT)")
     # p_i - i for the i-th rejected record position p_i (1-based positions after the header)
-    con.executemany(f"INSERT INTO {rj} VALUES (?)", [[(line - 1) - i] for i, line in enumerate(rejected_lines, 1)])
+    shifts = [(line - 1) - i for i, line in enumerate(rejected_lines, 1)]
+    q(con, f"INSERT INTO {rj} SELECT unnest($s)", {"s": shifts})
     q(
         con,
         f"""UPDATE {table} SET __row = 1 + (rowid + 1) + (SELECT count(*) FROM {rj} WHERE shift < {table}.rowid + 1)""",
@@ -431,7 +432,9 @@ def check_xlsx(name: str, data: bytes, limits: Limits) -> None:
                     raise IngestError(f"{name}: {info.filename} contains a DTD or entities; refused.")
 
 
-_FORMULA_NO_VALUE = re.compile(rb"<c [^>]*>\s*<f[ >][^<]*(?:</f>)?\s*</c>|<c [^>]*>\s*<f/>\s*</c>")
+_FORMULA_NO_VALUE = re.compile(
+    rb'<c [^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*(?:<f[ >][^<]*(?:</f>)?|<f/>)\s*(?:<v\s*/>|<v></v>)?\s*</c>'
+)
 
 
 def _read_xlsx(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:
@@ -441,19 +444,16 @@ def _read_xlsx(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:
     notes: list[str] = []
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         sheets = sorted(n for n in zf.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n))
-        if sheets:
-            missing = len(_FORMULA_NO_VALUE.findall(zf.read(sheets[0])))
-            if missing:
-                notes.append(
-                    f"{missing} formula cells have no computed value (read as empty); "
-                    "open and save the file in Excel, or export values"
-                )
+        # (column letters, sheet row) of formula cells saved without a computed value
+        no_value = [(c.decode(), int(r)) for c, r in _FORMULA_NO_VALUE.findall(zf.read(sheets[0]))] if sheets else []
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged workbook
         raise IngestError(f"{name} could not be opened as an Excel workbook.") from None
     try:
         ws = wb.worksheets[0]
+        sheet_title = ws.title
+        header_row = 0
         if len(wb.worksheets) > 1:
             notes.append(f"read the first sheet '{ws.title}' of {len(wb.worksheets)}")
         ws.reset_dimensions()  # never trust the <dimension> tag
@@ -464,6 +464,7 @@ def _read_xlsx(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:
         for rownum, row in enumerate(ws.iter_rows(values_only=True), 1):
             cells = [_cell_text(v) for v in row]
             if headers is None:
+                header_row = rownum
                 if any(c not in (None, "") for c in cells):
                     while cells and cells[-1] in (None, ""):
                         cells.pop()
@@ -485,8 +486,24 @@ def _read_xlsx(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:
         wb.close()
     if headers is None:
         raise IngestError(f"{name} has no header row (the first sheet is empty).")
+    if no_value:
+        from openpyxl.utils import column_index_from_string
+
+        why = "formula cell without a computed value (read as empty); open and save the file in Excel, or export values"
+        by_col: dict[str, int] = {}
+        for letters, r in no_value:
+            j = column_index_from_string(letters) - 1
+            header = headers[j] if j < len(headers) else letters
+            by_col[f"column {letters} ({header})"] = by_col.get(f"column {letters} ({header})", 0) + 1
+            if r != header_row:
+                issues.append(Issue(name, r, header, None, why, False))
+        for col, n in by_col.items():
+            notes.append(
+                f"sheet {sheet_title} {col}: {n} formula cells have no computed value (read as empty); "
+                "open and save the file in Excel, or export values"
+            )
     table = _store_arrow(db, headers, values, numbers)
-    return RawFile(name, table, headers, len(values) + len(issues), issues, notes)
+    return RawFile(name, table, headers, len(values) + sum(1 for i in issues if i.rejected), issues, notes)
 
 
 def _read_parquet(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:

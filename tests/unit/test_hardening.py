@@ -71,3 +71,55 @@ def test_every_session_gets_its_own_database_and_temp_dir():
     finally:
         a.close()
         b.close()
+
+
+SLOW = "SELECT count(*) FROM range(100000000) a, range(100000000) b WHERE a.range + b.range = -1"
+
+
+def test_a_slow_query_is_interrupted_and_the_session_stays_usable():
+    import time
+
+    from metrics.db import QueryTimeout
+
+    d = dbmod.connect(memory_limit="256MB", threads=1)
+    try:
+        d.new_run()
+        start = time.monotonic()
+        with pytest.raises(QueryTimeout, match="more than 0.5 seconds"):
+            with d.time_limit(0.5):
+                d.con.execute(SLOW).fetchall()
+        assert time.monotonic() - start < 10
+        assert d.con.execute("SELECT 42").fetchall() == [(42,)]
+    finally:
+        d.close()
+
+
+def test_a_new_run_interrupts_the_query_left_running_by_the_previous_run():
+    import threading
+
+    import duckdb
+
+    d = dbmod.connect(memory_limit="256MB", threads=1)
+    try:
+        d.new_run()
+        old = d.con
+        outcome = []
+
+        def previous_run():
+            try:
+                old.execute(SLOW).fetchall()
+                outcome.append("finished")
+            except duckdb.Error as e:
+                outcome.append(type(e).__name__)
+
+        t = threading.Thread(target=previous_run)
+        t.start()
+        import time
+
+        time.sleep(0.3)
+        d.new_run()  # the rerun: a fresh cursor, the old query stopped
+        t.join(10)
+        assert outcome and outcome[0] in ("InterruptException", "ConnectionException"), outcome
+        assert d.con is not old and d.con.execute("SELECT 1").fetchall() == [(1,)]
+    finally:
+        d.close()
