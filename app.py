@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import streamlit as st
 
 from metrics.db import QUERY_SECONDS, QueryTimeout
@@ -34,3 +35,8 @@ try:
         nav.run()
 except QueryTimeout as e:
     st.error(str(e))
+except duckdb.OutOfMemoryException:
+    st.error(
+        "This view needs more memory than each session may use on this server; upload a shorter period or ask "
+        "your administrator to raise SUPPORTAI_MEMORY_LIMIT."
+    )

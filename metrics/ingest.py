@@ -12,11 +12,13 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass, field
 
+import duckdb
+
 from metrics import typing_sql as T
 from metrics import vendors
 from metrics.db import Database, dicts, ident, many, q, rows, table_exists
 from metrics.mapping import FileMapping, recognise
-from metrics.readers import Issue, Limits, RawFile, read_file
+from metrics.readers import Issue, Limits, RawFile, read_file, too_large
 from metrics.schema import SQL_TYPES, TABLES, IngestError, normalise_header
 from metrics.settings import Settings
 from metrics.signals import SIGNAL_COLUMNS
@@ -595,8 +597,8 @@ def load(
             st = stage(db, raw, m, settings)
             st.notes[:0] = [n for n in notes if n not in st.notes]
             staged.append(st)
-        except IngestError as e:
-            errors.append(str(e))
+        except (IngestError, duckdb.OutOfMemoryException) as e:
+            errors.append(str(e) if isinstance(e, IngestError) else str(too_large(db, raw.name)))
             q(db.con, f"DELETE FROM {ISSUES_TABLE} WHERE file = $f", {"f": raw.name})
     if not any(s.mapping.table == "conversations" and not s.mapping.merge for s in staged):
         if staged:

@@ -246,6 +246,14 @@ def _protect_lone_cr(data: bytes) -> tuple[bytes, int]:
     return (_LONE_CR.sub(_CR_MARK.encode(), data), count) if count else (data, 0)
 
 
+def too_large(db: Database, name: str) -> IngestError:
+    limit = scalar(db.con, "SELECT current_setting('memory_limit')")
+    return IngestError(
+        f"{name} is too large for this server: loading it needs more than the {limit} of memory each session may "
+        "use; upload a shorter period or ask your administrator to raise SUPPORTAI_MEMORY_LIMIT."
+    )
+
+
 def _load_csv(db, name, path, headers, delim, decimal, notes, limits) -> RawFile:
     con = db.con
     table = _fresh("raw")
@@ -266,6 +274,8 @@ def _load_csv(db, name, path, headers, delim, decimal, notes, limits) -> RawFile
 
     try:
         attempt(strict=True)
+    except duckdb.OutOfMemoryException:
+        raise too_large(db, name) from None
     except duckdb.Error as e:
         msg = str(e)
         if "maximum line size" in msg.lower():
@@ -274,6 +284,8 @@ def _load_csv(db, name, path, headers, delim, decimal, notes, limits) -> RawFile
             ) from None
         try:
             attempt(strict=False)
+        except duckdb.OutOfMemoryException:
+            raise too_large(db, name) from None
         except duckdb.Error:
             raise IngestError(f"{name} could not be read as a delimited text file; check that it is a CSV.") from None
         notes.append("read in lenient mode (mixed line endings or stray quotes)")

@@ -114,3 +114,14 @@ def test_download_the_excel_summary_and_open_it(server, browser, tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Summary"
     assert wb["Summary"]["A6"].value == "Deflected (no human involved)"
+
+
+def test_concurrent_users_each_see_only_their_own_numbers_and_downloads(browser, tmp_path):
+    """Three users upload different files at the same time (bench/load_test.py with 3 users)."""
+    from bench.load_test import run
+    from bench.serve import app_server
+
+    with app_server() as (url, proc):
+        out = run(url, proc.pid, browser, users=3, conversations=3000, folder=tmp_path)
+    assert out.isolation_ok
+    assert out.rss_after_mb < 3000  # bounded: three sessions' databases and the sample

@@ -125,13 +125,21 @@ PARAMS = [pytest.param(c, fmt, id=f"{cid}-{fmt}") for cid, c in {**TEXT, **BINAR
 @pytest.mark.parametrize("c, fmt", PARAMS)
 def test_every_case_through_every_reader(c, fmt):
     files, names, limits = _files(c, fmt)
-    db = dbmod.connect(memory_limit="1GB", threads=1)
+    db = dbmod.connect(memory_limit=c.get("memory_limit", "1GB"), threads=1)
     try:
         s = Settings(**c.get("settings", {}))
         res = ingest.load(db, files, s, limits=Limits(**limits))
         _check(c, fmt, res, db, names)
     finally:
         db.close()
+    if "memory_limit" in c:  # other sessions are unaffected: a fresh session loads normally
+        other = dbmod.connect(memory_limit="1GB", threads=1)
+        try:
+            small = b"conversation_id,customer_id,created_at,handled_by\nc1,u1,2024-01-01,ai\n"
+            ok = ingest.load(other, [("t.csv", small)], Settings())
+            assert ok.loaded == 1 and not ok.errors
+        finally:
+            other.close()
 
 
 @pytest.mark.parametrize("cid", [cid for cid, c in TEXT.items() if "csv" in c["paths"]])
