@@ -1,16 +1,27 @@
-"""Benchmark: load, full report, settings change and peak memory on generated data.
+"""Benchmark: the product against a hand-written DuckDB floor and a pandas reference (issue 9).
 
     python -m bench.run --sizes 100000 1000000 --runs 3     # the README table
     python -m bench.run --sizes 2000 --runs 1                # smoke check (CI)
 
-Every step goes through the product's own code paths (ingest.load, report.build_report,
-signals.compute + aggregate.compute as the app does on a window change). Medians of the runs.
-Not a test: nothing here asserts a time.
+Data: the project's generator with one clarifying exchange per conversation (about 7
+messages each) and numeric message sentiment, written once as CSV. Each measurement runs
+in its own process on the same files, so peak memory is that step's alone:
+
+  product  (a) ingest.load, (b) report.build_report (every metric, by category,
+           comparisons, alerts, insights: what the CLI does), (c) a settings change
+           (return window 72 h -> 24 h: signals rebuilt and the Overview recomputed, as the
+           app does), (d) the process's peak RSS;
+  floor    DuckDB's own read_csv of the same files (the loading floor), then (e) the
+           plainest hand-written SQL for the signals and a dozen headline rates;
+  pandas   (f) the same signals and rates in idiomatic pandas, from DataFrames in memory.
+
+Three runs, medians. Not a test: nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing as mp
 import os
 import platform
 import resource
@@ -18,6 +29,7 @@ import statistics
 import tempfile
 import time
 
+from bench import references
 from metrics import aggregate, ingest, registry, signals
 from metrics import db as dbmod
 from metrics.report import build_report
@@ -27,7 +39,11 @@ from sample_data.generate import generate, write
 OVERVIEW = list(registry.HEADLINE)
 
 
-def one_run(paths: list[str]) -> dict[str, float]:
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def product(paths: list[str]) -> dict[str, float]:
     files = []
     for p in paths:
         with open(p, "rb") as fh:
@@ -48,11 +64,47 @@ def one_run(paths: list[str]) -> dict[str, float]:
             "load_s": t1 - t0,
             "report_s": t2 - t1,
             "window_change_s": t3 - t2,
+            "peak_mb": _peak_mb(),
             "conversations": sum(f.loaded for f in result.files if f.table == "conversations"),
             "messages": sum(f.loaded for f in result.files if f.table == "messages"),
         }
     finally:
         db.close()
+
+
+def _tables(paths: list[str]) -> dict[str, str]:
+    return {os.path.basename(p).split(".")[0]: p for p in paths}
+
+
+def floor(paths: list[str]) -> dict[str, float]:
+    db = dbmod.connect(memory_limit="8GB")
+    try:
+        t0 = time.perf_counter()
+        references.read_csv_tables(db.con, _tables(paths))
+        t1 = time.perf_counter()
+        references.floor(db.con)
+        t2 = time.perf_counter()
+        return {"read_csv_s": t1 - t0, "floor_s": t2 - t1, "floor_peak_mb": _peak_mb()}
+    finally:
+        db.close()
+
+
+def pandas(paths: list[str]) -> dict[str, float]:
+    db = dbmod.connect(memory_limit="8GB")
+    try:
+        references.read_csv_tables(db.con, _tables(paths))
+        conv = dbmod.df(db.con, "SELECT * FROM conversations")
+        msgs = dbmod.df(db.con, "SELECT conversation_id, sent_at, author_type, sentiment FROM messages")
+    finally:
+        db.close()
+    t0 = time.perf_counter()
+    references.pandas_reference(conv, msgs)
+    return {"pandas_s": time.perf_counter() - t0, "pandas_peak_mb": _peak_mb()}
+
+
+def _in_child(fn, paths: list[str]) -> dict[str, float]:
+    with mp.get_context("spawn").Pool(1) as pool:
+        return pool.apply(fn, (paths,))
 
 
 def main() -> None:
@@ -62,18 +114,31 @@ def main() -> None:
     p.add_argument("--keep", help="folder for the generated files (default: a temporary one)")
     a = p.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
-    print("| conversations | messages | load (s) | full report (s) | window 72h->24h (s) | peak RSS (MB) |")
-    print("|---|---|---|---|---|---|")
+    print(
+        "| conversations | messages | (a) load | read_csv floor | (b) full report | (e) DuckDB floor | "
+        "(f) pandas | (c) window 72h->24h | (d) peak RSS |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for size in a.sizes:
         folder = a.keep or tempfile.mkdtemp(prefix="bench-")
         out = os.path.join(folder, str(size))
-        paths = write(generate(size, seed=7, with_sentiment=True), out, "none")
-        runs = [one_run(paths) for _ in range(a.runs)]
-        med = {k: statistics.median(r[k] for r in runs) for k in ("load_s", "report_s", "window_change_s")}
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        paths = write(generate(size, seed=7, with_sentiment=True, extra_exchanges=1), out, "none")
+        runs = [
+            {**_in_child(product, paths), **_in_child(floor, paths), **_in_child(pandas, paths)} for _ in range(a.runs)
+        ]
+        med = {k: statistics.median(r[k] for r in runs) for k in runs[0] if k.endswith(("_s", "_mb"))}
+        r0 = runs[0]
         print(
-            f"| {runs[0]['conversations']:,} | {runs[0]['messages']:,} | {med['load_s']:.2f} | "
-            f"{med['report_s']:.2f} | {med['window_change_s']:.2f} | {rss:,.0f} |",
+            f"| {r0['conversations']:,} | {r0['messages']:,} | {med['load_s']:.2f} s | {med['read_csv_s']:.2f} s | "
+            f"{med['report_s']:.2f} s | {med['floor_s']:.2f} s | {med['pandas_s']:.2f} s | "
+            f"{med['window_change_s']:.2f} s | {med['peak_mb']:,.0f} MB |",
+            flush=True,
+        )
+        print(
+            f"  ratios: load / read_csv {med['load_s'] / med['read_csv_s']:.2f}x (target <= 1.5x); "
+            f"report / floor {med['report_s'] / med['floor_s']:.2f}x (target <= 2x); "
+            f"pandas / report {med['pandas_s'] / med['report_s']:.2f}x (target >= 3x); "
+            f"peak floor {med['floor_peak_mb']:,.0f} MB, pandas {med['pandas_peak_mb']:,.0f} MB",
             flush=True,
         )
 

@@ -121,15 +121,23 @@ def _finite(expr: str) -> str:
     return f"CASE WHEN isfinite({expr}) THEN {expr} END"
 
 
+def _double(v: str, decimal: str) -> str:
+    """The number in a cell; plain numbers skip the currency and thousands-separator regexes."""
+    slow = f"TRY_CAST({_number_text(v, decimal)} AS DOUBLE)"
+    if decimal == ",":  # "1.234" means 1234 there: no fast path
+        return _finite(slow)
+    return _finite(f"coalesce(TRY_CAST({v} AS DOUBLE), {slow})")
+
+
 def number(v: str, decimal: str) -> tuple[str, str]:
-    val = _finite(f"TRY_CAST({_number_text(v, decimal)} AS DOUBLE)")
+    val = _double(v, decimal)
     err = f"CASE WHEN {v} IS NOT NULL AND ({val}) IS NULL THEN 'not a number: ' || {v} END"
     return val, err
 
 
 def sentiment(v: str, decimal: str) -> tuple[str, str]:
     """A score in [-1, 1]; the labels positive / neutral / negative count as 0.4 / 0 / -0.4."""
-    num = _finite(f"TRY_CAST({_number_text(v, decimal)} AS DOUBLE)")
+    num = _double(v, decimal)
     labels = f"CASE lower({v}) WHEN 'positive' THEN 0.4 WHEN 'neutral' THEN 0.0 WHEN 'negative' THEN -0.4 END"
     raw = f"coalesce({num}, {labels})"
     val = f"CASE WHEN ({raw}) BETWEEN -1 AND 1 THEN {raw} END"
@@ -148,7 +156,7 @@ def csat(v: str, decimal: str, scale_ref: str) -> tuple[str, str]:
     """
     s = scale_ref
     lo = f"(CASE WHEN {s} IN (10, 100) THEN 0 ELSE 1 END)"
-    num = _finite(f"TRY_CAST({_number_text(v, decimal)} AS DOUBLE)")
+    num = _double(v, decimal)
     words = " ".join(f"WHEN {_lit(k)} THEN {frac}" for k, frac in CSAT_WORDS.items())
     frac_word = f"CASE lower({v}) {words} END"
     frac_slash = (
@@ -159,7 +167,11 @@ def csat(v: str, decimal: str, scale_ref: str) -> tuple[str, str]:
         f"CASE WHEN regexp_full_match({v}, '\\d+(\\.\\d+)?\\s*%') THEN TRY_CAST(rtrim({v}, '% ') AS DOUBLE) / 100 END"
     )
     frac_num = f"CASE WHEN {num} BETWEEN {lo} AND {s} THEN ({num} - {lo}) / ({s} - {lo}) END"
-    frac = f"coalesce({frac_word}, {frac_slash}, {frac_pct}, {frac_num})"
+    plain = f"TRY_CAST({v} AS DOUBLE)"  # most cells: a bare number, no words or regexes needed
+    frac = (
+        f"CASE WHEN {plain} IS NOT NULL AND {_lit(decimal)} <> ',' THEN {frac_num} "
+        f"ELSE coalesce({frac_word}, {frac_slash}, {frac_pct}, {frac_num}) END"
+    )
     val = f"CASE WHEN ({frac}) BETWEEN 0 AND 1 THEN round(1 + 4 * ({frac}), 6) END"
     skip = f"lower({v}) IN {_in_list(CSAT_NOT_A_RESPONSE)}"
     val = f"CASE WHEN {skip} THEN NULL ELSE {val} END"

@@ -163,8 +163,10 @@ def _times(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.sort(secs), np.isin(day, spikes) & (hour >= 9) & (hour <= 17)
 
 
-def generate(n_conversations: int = 20_000, seed: int = 42, with_sentiment: bool = False) -> dict[str, pa.Table]:
-    """Build the three tables in memory (pyarrow)."""
+def generate(
+    n_conversations: int = 20_000, seed: int = 42, with_sentiment: bool = False, extra_exchanges: int = 0
+) -> dict[str, pa.Table]:
+    """Build the three tables in memory (pyarrow); `extra_exchanges` adds clarifying turns to every conversation."""
     rng = np.random.default_rng(seed)
     n_primary = int(n_conversations * 0.86)
     n_customers = max(50, n_conversations // 4)
@@ -326,12 +328,16 @@ def generate(n_conversations: int = 20_000, seed: int = 42, with_sentiment: bool
             "priority": np.where(rng.random(n) < 0.15, "high", "normal").astype(object),
         }
     )
-    messages = _messages(rng, ids, created_ts, dur, outc, cats, names, busy_all, with_sentiment)
+    messages = _messages(rng, ids, created_ts, dur, outc, cats, names, busy_all, with_sentiment, extra_exchanges)
     accounts = _accounts(rng, n_accounts, acct, ai, outc, created_ts)
     return {"conversations": conversations, "messages": messages, "accounts": accounts}
 
 
-def _messages(rng, ids, created_ts, dur, outc, cats, names, busy, with_sentiment) -> pa.Table:
+CLARIFY = "Could you tell me a bit more, for example the order or account number?"
+DETAIL = "Sure, it is the one from last week, number {n}."
+
+
+def _messages(rng, ids, created_ts, dur, outc, cats, names, busy, with_sentiment, extra_exchanges=0) -> pa.Table:
     n = len(ids)
     ai_turns = np.where(outc == "resolved", rng.integers(1, 3, n), rng.integers(1, 5, n))
     # Refund requests drop off after the AI's 3rd answer far more often than elsewhere.
@@ -346,6 +352,9 @@ def _messages(rng, ids, created_ts, dur, outc, cats, names, busy, with_sentiment
         seq: list[tuple[str, str, float]] = []
         opener = OPENERS[name][int(r[i, 0] * 3)].replace("{n}", str(40000 + i % 9999))
         seq.append(("customer", opener, -0.6 if name == "Billing dispute" else -0.1))
+        for _ in range(extra_exchanges):  # a clarifying question and the customer's detail
+            seq.append(("human" if o == "human" else "ai", CLARIFY, 0.1))
+            seq.append(("customer", DETAIL.replace("{n}", str(40000 + i % 9999)), 0.0))
         if o == "human":
             for k in range(human_turns[i]):
                 seq.append(("human", HUMAN_REPLIES[(i + k) % 4].replace("{agent}", AGENTS[i % 6]), 0.3))
