@@ -45,12 +45,15 @@ class Database:
     temp_dir: str
     locked: bool = False
     root: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
+    memo: dict = field(default_factory=dict, repr=False)  # derived tables' keys; cleared when data is loaded
     _closed: bool = field(default=False, repr=False)
 
     def new_run(self) -> None:
         if self.root is None or self._closed:
             return
         old, self.con = self.con, self.root.cursor()
+        if not self.locked:
+            self.con.execute("SET enable_progress_bar = false")
         if old is not self.root:
             old.interrupt()
             try:
@@ -101,6 +104,7 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THR
     )
     con.execute("SET GLOBAL TimeZone = 'UTC'")  # global: cursors opened later inherit it
     con.execute("SET GLOBAL Calendar = 'gregorian'")
+    con.execute("SET enable_progress_bar = false")  # per connection (a cursor after lock_down keeps the default)
     return Database(con=con, temp_dir=temp_dir, root=con)
 
 

@@ -555,7 +555,9 @@ def load(
     """Read, map, type and load files; unusable files are reported, never raised."""
     _ensure_issues(db)
     q(db.con, f"DELETE FROM {ISSUES_TABLE}")
+    db.memo.clear()  # tables derived from the previous data are stale
     mappings = mappings or {}
+    keep_raw = raws is not None  # the caller keeps parsed files for re-mapping; else they are dropped
     raws = raws if raws is not None else {}
     errors: list[str] = []
     warnings: list[str] = []
@@ -605,6 +607,9 @@ def load(
             errors.append("No conversations file was loaded; upload a conversations or tickets export.")
     merged = build(db, staged)
     reports = _file_reports(db, staged, merged) + lookups
+    if not keep_raw:  # nobody will re-map these files: free their text copies
+        for raw in raws.values():
+            q(db.con, f"DROP TABLE IF EXISTS {raw.table}")
     for r in reports:
         warnings += [f"{r.name}: {n}" for n in r.notes if "treated as human" in n]
     return LoadResult(reports, errors, warnings)

@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from metrics import business_hours, sentiment
-from metrics.db import Database, q, rows
+from metrics.db import Database, q, rows, table_exists
 from metrics.settings import Settings
 
 TABLE = "signals"
@@ -90,8 +90,8 @@ def _hours(name: str) -> str:
     return f"to_microseconds(CAST(${name} * 3600e6 AS BIGINT))"
 
 
-SQL = """
-CREATE OR REPLACE TABLE {table} AS
+BASE_SQL = """
+CREATE OR REPLACE TABLE {base} AS
 WITH conv AS (
     SELECT * FROM conversations WHERE $as_of IS NULL OR created_at <= CAST($as_of AS TIMESTAMPTZ)
 ),
@@ -139,7 +139,6 @@ base AS (
             RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING) AS next_human_at,
         l.open_now + CASE WHEN c.handled_by = 'ai' AND c.ended_at <= c.created_at THEN 1 ELSE 0 END AS concurrency,
         b.data_end,
-        c.ended_at + {max_window} <= b.data_end AS matured,
         a.segment AS account_segment
     FROM conv c
     CROSS JOIN bounds b
@@ -148,7 +147,13 @@ base AS (
     LEFT JOIN {text_scores} ts1 ON ts1.text = msg.t_first
     LEFT JOIN {text_scores} ts2 ON ts2.text = msg.t_last
     LEFT JOIN accounts a ON a.account_id = c.account_id
-),
+)
+SELECT * FROM base
+"""
+
+SQL = """
+CREATE OR REPLACE TABLE {table} AS
+WITH base AS (SELECT *, ended_at + {max_window} <= data_end AS matured FROM {base}),
 flags AS (
     SELECT *,
         handled_by = 'ai' AS is_ai,
@@ -214,17 +219,27 @@ FROM resolved
 
 
 def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
-    """(Re)build the signals relation for these settings."""
+    """(Re)build the signals relation for these settings.
+
+    Two steps: the per-conversation facts that depend only on the data and `as_of`
+    (message aggregates, the next same-topic and next human conversation, concurrency) are
+    kept in `signals_base` and rebuilt only when the data or `as_of` change; the flags that
+    depend on windows and thresholds are one cheap projection over it.
+    """
     sentiment.ensure_scores(db)
+    base = f"{table}_base"
+    key = (base, s.as_of)
+    if db.memo.get("signals_base") != key or not table_exists(db.con, base):
+        q(db.con, BASE_SQL.format(base=base, text_scores=sentiment.TABLE), {"as_of": s.as_of or None})
+        db.memo["signals_base"] = key
     sql = SQL.format(
         table=table,
+        base=base,
         max_window=_hours("max_w"),
         return_window=_hours("w"),
         ticket_window=_hours("t"),
-        text_scores=sentiment.TABLE,
     )
     params = {
-        "as_of": s.as_of or None,
         "max_w": s.max_window_hours,
         "w": s.return_window_hours,
         "t": s.ticket_window_hours,

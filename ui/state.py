@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from metrics import db as dbmod
-from metrics import ingest, signals
+from metrics import ingest, sentiment, signals
 from metrics.ingest import LoadResult
 from metrics.mapping import FileMapping, load_mappings
 from metrics.readers import RawFile
@@ -71,6 +71,23 @@ def _reload(s: Session, files_changed: bool = True) -> None:
     s.result = ingest.load(s.db, s.files, s.settings, s.mappings, raws=s.raws)
     dbmod.lock_down(s.db)
     s.load_id += 1
+    _score_text(s)
+
+
+def _score_text(s: Session) -> None:
+    """Sentiment of customer text (VADER) once per load, with a progress bar when there is much to score."""
+    bar = None
+
+    def progress(done: float) -> None:
+        nonlocal bar
+        if bar is None and done < 1.0:
+            bar = st.progress(0.0, text="Scoring the sentiment of customer messages")
+        if bar is not None:
+            bar.progress(min(done, 1.0), text=f"Scoring the sentiment of customer messages: {done:.0%}")
+
+    sentiment.ensure_scores(s.db, progress)
+    if bar is not None:
+        bar.empty()
 
 
 def current_signals(s: Session) -> SignalsInfo:

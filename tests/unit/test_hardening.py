@@ -94,6 +94,17 @@ def test_a_slow_query_is_interrupted_and_the_session_stays_usable():
         d.close()
 
 
+def test_new_runs_work_on_a_locked_database():
+    d = dbmod.connect(memory_limit="256MB", threads=1)
+    try:
+        dbmod.lock_down(d)
+        d.new_run()
+        d.new_run()
+        assert d.con.execute("SELECT 1").fetchall() == [(1,)]
+    finally:
+        d.close()
+
+
 def test_a_new_run_interrupts_the_query_left_running_by_the_previous_run():
     import threading
 
