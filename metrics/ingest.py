@@ -326,6 +326,8 @@ def _union(db: Database, staged: list[Staged], table: str, merge: bool = False) 
         )
     out = f"all_{table}{'_merge' if merge else ''}"
     q(db.con, f"CREATE OR REPLACE TABLE {out} AS " + " UNION ALL ".join(selects), params)
+    for s in parts:  # the staged copies are in the union now
+        q(db.con, f"DROP TABLE IF EXISTS {s.table}")
     return out
 
 
@@ -589,9 +591,14 @@ def load(
     # Vendor profiles: lookups first available to every file, then each file's derived columns.
     by_vendor = {m.vendor: raw for raw, m in found if m.vendor}
     lookups: list[FileReport] = []
+    prepared: list[tuple[RawFile, FileMapping, list[str]]] = []
     for raw, m in found:
         try:
-            notes = vendors.prepare(db, raw, m, by_vendor) if m.vendor else []
+            prepared.append((raw, m, vendors.prepare(db, raw, m, by_vendor) if m.vendor else []))
+        except (IngestError, duckdb.OutOfMemoryException) as e:
+            errors.append(str(e) if isinstance(e, IngestError) else str(too_large(db, raw.name)))
+    for raw, m, notes in prepared:
+        try:
             _add_issues(db, raw.issues)
             if vendors.is_lookup(m.vendor):
                 lookups.append(_lookup_report(raw, m, notes))
@@ -599,6 +606,8 @@ def load(
             st = stage(db, raw, m, settings)
             st.notes[:0] = [n for n in notes if n not in st.notes]
             staged.append(st)
+            if not keep_raw:  # nobody will re-map this file: free its text copy now
+                q(db.con, f"DROP TABLE IF EXISTS {raw.table}")
         except (IngestError, duckdb.OutOfMemoryException) as e:
             errors.append(str(e) if isinstance(e, IngestError) else str(too_large(db, raw.name)))
             q(db.con, f"DELETE FROM {ISSUES_TABLE} WHERE file = $f", {"f": raw.name})

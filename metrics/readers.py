@@ -9,6 +9,7 @@ cannot read are returned as issues with their line and reason.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -152,6 +153,17 @@ def _check_headers(name: str, headers: list[str]) -> tuple[list[str], list[str]]
 # ---------------------------------------------------------------- CSV / TSV
 
 
+def _first_invalid_utf8(data: bytes, chunk: int = 1 << 24) -> int | None:
+    """Offset of the first byte that is not valid UTF-8, or None; checked in chunks (no full-size copy)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), chunk):
+        try:
+            decoder.decode(data[start : start + chunk], final=start + chunk >= len(data))
+        except UnicodeDecodeError as e:
+            return start + e.start
+    return None
+
+
 def _decode(name: str, data: bytes) -> tuple[bytes, list[str]]:
     """Return UTF-8 bytes without BOM; Windows-1252 is decoded (and said), never replaced."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -161,11 +173,10 @@ def _decode(name: str, data: bytes) -> tuple[bytes, list[str]]:
             return data.decode("utf-16").encode("utf-8"), ["decoded as UTF-16"]
         except UnicodeDecodeError:
             raise IngestError(f"{name} starts like UTF-16 but is not valid UTF-16.") from None
-    try:
-        data.decode("utf-8")
+    bad = _first_invalid_utf8(data)
+    if bad is None:
         return data, []
-    except UnicodeDecodeError as e:
-        bad_line = data.count(b"\n", 0, e.start) + 1
+    bad_line = data.count(b"\n", 0, bad) + 1
     try:
         text = data.decode("cp1252")
     except UnicodeDecodeError:
