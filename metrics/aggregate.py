@@ -137,6 +137,13 @@ def drill(
     limit: int | None = 5000,
 ):
     """The conversations behind a metric's numerator or denominator (a DataFrame)."""
+    return drill_where(db, *drill_filter(s, metric_id, part, segment, value), limit)
+
+
+def drill_filter(
+    s: Settings, metric_id: str, part: str = "denominator", segment: str | None = None, value: str | None = None
+) -> tuple[str, dict]:
+    """(where, params) over the signals relation selecting a metric's numerator or denominator."""
     spec = registry.get(metric_id)
     cond = spec.sql(spec.population, s)
     if part == "numerator":
@@ -145,7 +152,7 @@ def drill(
     if segment:
         cond += f" AND {segment_filter(segment, value, 'v')}"
         params["v"] = value
-    return drill_where(db, cond, params, limit)
+    return cond, params
 
 
 DRILL_COLUMNS = (
@@ -154,10 +161,18 @@ DRILL_COLUMNS = (
 )
 
 
-def drill_where(db: Database, where: str, params: dict, limit: int | None = 5000):
-    """The conversations matching a filter over the signals relation (user values bound in params)."""
+def drill_where(db: Database, where: str, params: dict, limit: int | None = 5000, con=None):
+    """The conversations matching a filter over the signals relation (user values bound in params).
+
+    `con`: another cursor of the same database (a download prepared outside the script run).
+    """
     lim = f" LIMIT {int(limit)}" if limit else ""
-    return df(db.con, f"SELECT {DRILL_COLUMNS} FROM {SIGNALS} WHERE {where} ORDER BY created_at{lim}", params)
+    sql = f"SELECT {DRILL_COLUMNS} FROM {SIGNALS} WHERE {where} ORDER BY created_at{lim}"
+    return df(con or db.con, sql, params)
+
+
+def drill_count(db: Database, where: str, params: dict) -> int:
+    return int(rows(db.con, f"SELECT count(*) FROM {SIGNALS} WHERE {where}", params)[0][0])
 
 
 @dataclass(frozen=True)

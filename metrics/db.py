@@ -62,6 +62,16 @@ class Database:
                 pass
 
     @contextmanager
+    def side_cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own on this database, for work outside the script run (a download built on click)."""
+        cur = self.root.cursor() if self.root is not None else self.con
+        try:
+            yield cur
+        finally:
+            if cur is not self.con:
+                cur.close()
+
+    @contextmanager
     def time_limit(self, seconds: float) -> Iterator[None]:
         """Interrupt whatever this session's cursor runs for longer than `seconds`."""
         con = self.con

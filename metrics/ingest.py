@@ -639,8 +639,14 @@ def _lookup_report(raw: RawFile, m: FileMapping, notes: list[str]) -> FileReport
     return FileReport(raw.name, "lookup", m, raw.records, raw.records - rejected, rejected, notes=[label, *notes])
 
 
-def issues(db: Database, limit: int | None = None) -> list[dict]:
-    if not table_exists(db.con, ISSUES_TABLE):
+def issues(db: Database, limit: int | None = None, con=None) -> list[dict]:
+    """Every rejected row and value (file, row, column, value, reason, rejected), in file order."""
+    con = con or db.con
+    if not table_exists(con, ISSUES_TABLE):
         return []
     lim = f" LIMIT {int(limit)}" if limit else ""
-    return dicts(db.con, f'SELECT * FROM {ISSUES_TABLE} ORDER BY file, "row"{lim}')
+    return dicts(con, f'SELECT * FROM {ISSUES_TABLE} ORDER BY file, "row"{lim}')
+
+
+def issue_count(db: Database) -> int:
+    return int(rows(db.con, f"SELECT count(*) FROM {ISSUES_TABLE}")[0][0]) if table_exists(db.con, ISSUES_TABLE) else 0

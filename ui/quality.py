@@ -171,14 +171,25 @@ def unmapped(s: Session) -> None:
 
 
 def rejections(s: Session) -> None:
-    issues = ingest.issues(s.db)
+    n = ingest.issue_count(s.db)
     st.subheader("Rejected rows and values")
-    if not issues:
+    if not n:
         st.write("Nothing was rejected.")
         return
-    df = pd.DataFrame(issues).rename(columns={"rejected": "row rejected"})
-    st.caption(f"{len(df):,} issues. A rejected row was not loaded; otherwise only that value was left empty.")
-    st.dataframe(df.head(2000), hide_index=True, width="stretch")
-    buf = io.StringIO()
-    df.map(csv_safe).to_csv(buf, index=False)
-    st.download_button("Download all issues (CSV)", buf.getvalue(), file_name="rejected-rows.csv", mime="text/csv")
+    shown = 2000
+    more = f" Showing the first {shown:,}; the download has all." if n > shown else ""
+    st.caption(f"{n:,} issues. A rejected row was not loaded; otherwise only that value was left empty.{more}")
+    df = pd.DataFrame(ingest.issues(s.db, limit=shown)).rename(columns={"rejected": "row rejected"})
+    st.dataframe(df, hide_index=True, width="stretch")
+    db = s.db
+
+    def csv_file() -> str:  # built on click, on its own cursor of this session's database
+        with db.side_cursor() as cur:
+            everything = pd.DataFrame(ingest.issues(db, con=cur)).rename(columns={"rejected": "row rejected"})
+        buf = io.StringIO()
+        everything.map(csv_safe).to_csv(buf, index=False)
+        return buf.getvalue()
+
+    st.download_button(
+        "Download all issues (CSV)", csv_file, file_name="rejected-rows.csv", mime="text/csv", on_click="ignore"
+    )

@@ -115,17 +115,31 @@ def drill_down(s: Session, ids: list[str], key: str) -> None:
             horizontal=True,
             format_func=lambda p: "Numerator (counted)" if p == "numerator" else "Denominator (all)",
         )
-        frame = aggregate.drill(s.db, s.settings, mid, part, None if seg == "(all)" else seg, value, limit=None)
-        conversations_table(frame, f"{mid}-{part}.csv", key)
+        where, params = aggregate.drill_filter(s.settings, mid, part, None if seg == "(all)" else seg, value)
+        conversations_table(s, where, params, f"{mid}-{part}.csv", key)
 
 
-def conversations_table(frame: pd.DataFrame, filename: str, key: str) -> None:
-    """Conversations as a table (the first 1,000) and a CSV download of all of them (formula-safe cells)."""
-    st.caption(f"{len(frame):,} conversations. Showing the first 1,000; the download has all.")
-    st.dataframe(frame.head(1000), hide_index=True)
-    buf = io.StringIO()
-    frame.map(csv_safe).to_csv(buf, index=False)
-    st.download_button("Download these conversations (CSV)", buf.getvalue(), filename, mime="text/csv", key=key + "-dl")
+SHOWN = 1000
+
+
+def conversations_table(s: Session, where: str, params: dict, filename: str, key: str) -> None:
+    """The first 1,000 matching conversations as a table, and all of them as a CSV built only when downloaded."""
+    n = aggregate.drill_count(s.db, where, params)
+    more = f" Showing the first {SHOWN:,}; the download has all." if n > SHOWN else ""
+    st.caption(f"{n:,} conversations.{more}")
+    st.dataframe(aggregate.drill_where(s.db, where, params, SHOWN), hide_index=True)
+    db = s.db
+
+    def csv_file() -> str:  # runs on click, outside the script run: its own cursor on this session's database
+        with db.side_cursor() as cur:
+            frame = aggregate.drill_where(db, where, params, None, con=cur)
+        buf = io.StringIO()
+        frame.map(csv_safe).to_csv(buf, index=False)
+        return buf.getvalue()
+
+    st.download_button(
+        "Download these conversations (CSV)", csv_file, filename, mime="text/csv", key=key + "-dl", on_click="ignore"
+    )
 
 
 def current_insights(s: Session) -> list[insights.Insight]:
@@ -148,5 +162,4 @@ def insight_panel(s: Session, rank: int, i: insights.Insight, key: str) -> None:
         with st.expander("Evidence and the conversations behind it"):
             st.caption(md_escape(i.evidence))
             if st.toggle("Show the conversations", key=key + "-show"):
-                frame = insights.conversations(s.db, i, limit=None)
-                conversations_table(frame, f"{i.kind}-{rank}.csv", key)
+                conversations_table(s, i.where, i.params, f"{i.kind}-{rank}.csv", key)
