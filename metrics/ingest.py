@@ -10,6 +10,7 @@ read = loaded + rejected, per file and in total.
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -553,8 +554,13 @@ def load(
     limits: Limits = Limits(),
     raws: dict[str, RawFile] | None = None,
     tables: dict[str, str] | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> LoadResult:
-    """Read, map, type and load files; unusable files are reported, never raised."""
+    """Read, map, type and load files; unusable files are reported, never raised.
+
+    `progress` receives one sentence per step (file read with its size and rows, typing, combining).
+    """
+    say = progress or (lambda _msg: None)
     _ensure_issues(db)
     q(db.con, f"DELETE FROM {ISSUES_TABLE}")
     db.memo.clear()  # tables derived from the previous data are stale
@@ -576,7 +582,9 @@ def load(
             if raw is None:
                 if db.locked:
                     raise IngestError(f"{name} could not be read; fix it and upload it again.")
+                say(f"Reading {name} ({len(data) / 1e6:,.1f} MB)")
                 raw = read_file(db, name, data, limits)
+                say(f"Read {name}: {raw.records:,} rows")
             raws[name] = raw
             m = mappings.get(name) or _recognise(raw, (tables or {}).get(name))
             if m is None:
@@ -603,6 +611,7 @@ def load(
             if vendors.is_lookup(m.vendor):
                 lookups.append(_lookup_report(raw, m, notes))
                 continue
+            say(f"Checking and typing {raw.name} as {m.table}")
             st = stage(db, raw, m, settings)
             st.notes[:0] = [n for n in notes if n not in st.notes]
             staged.append(st)
@@ -614,6 +623,7 @@ def load(
     if not any(s.mapping.table == "conversations" and not s.mapping.merge for s in staged):
         if staged:
             errors.append("No conversations file was loaded; upload a conversations or tickets export.")
+    say("Combining the files: duplicates, orphan messages, message order")
     merged = build(db, staged)
     reports = _file_reports(db, staged, merged) + lookups
     if not keep_raw:  # nobody will re-map these files: free their text copies

@@ -8,7 +8,7 @@ from metrics.mapping import dump_mappings
 from metrics.schema import IngestError
 from ui import quality
 from ui.frame import inside_frame
-from ui.state import apply_mapping_file, sample_files, session, use_files, use_uploads
+from ui.state import apply_mapping_file, fingerprint, sample_files, session, use_files, use_uploads
 
 inside_frame()
 
@@ -40,8 +40,13 @@ with right:
         )
 
 if uploads:
-    with st.spinner("Reading files..."):
-        if use_uploads([(u.name, u.getvalue()) for u in uploads]):
+    files = [(u.name, u.getvalue()) for u in uploads]
+    fp = fingerprint(files)
+    if s.upload_fingerprint != fp:
+        with st.status(f"Loading {len(files)} file(s)...", expanded=True) as box:
+            changed = use_uploads(files, report=box.text, fp=fp)  # text: file names are never Markdown
+            box.update(label="Loaded", state="complete", expanded=False)
+        if changed:
             st.rerun()  # the frame (banner, sidebar) shows the new data too
 if mapping_file is not None:
     try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -60,7 +61,7 @@ def fingerprint(files: list[tuple[str, bytes]]) -> str:
     return h.hexdigest()
 
 
-def _reload(s: Session, files_changed: bool = True) -> None:
+def _reload(s: Session, files_changed: bool = True, report: Callable[[str], None] | None = None) -> None:
     """Load s.files. New files get a fresh database (locked down after loading); a mapping or
     settings change re-types the raw tables already parsed, without reading files again."""
     if files_changed or s.db is None:
@@ -68,7 +69,7 @@ def _reload(s: Session, files_changed: bool = True) -> None:
             s.db.close()
         s.db = dbmod.connect()
         s.raws = {}
-    s.result = ingest.load(s.db, s.files, s.settings, s.mappings, raws=s.raws)
+    s.result = ingest.load(s.db, s.files, s.settings, s.mappings, raws=s.raws, progress=report)
     dbmod.lock_down(s.db)
     s.load_id += 1
     _score_text(s)
@@ -111,7 +112,9 @@ def session() -> Session:
     return s
 
 
-def use_files(files: list[tuple[str, bytes]], is_sample: bool = False) -> bool:
+def use_files(
+    files: list[tuple[str, bytes]], is_sample: bool = False, report: Callable[[str], None] | None = None
+) -> bool:
     """Load these files unless they are the ones already loaded; True when something changed."""
     s = session()
     fp = fingerprint(files)
@@ -119,18 +122,20 @@ def use_files(files: list[tuple[str, bytes]], is_sample: bool = False) -> bool:
         return False
     s.files, s.fingerprint, s.is_sample = files, fp, is_sample
     s.mappings = {}
-    _reload(s)
+    _reload(s, report=report)
     return True
 
 
-def use_uploads(files: list[tuple[str, bytes]]) -> bool:
+def use_uploads(
+    files: list[tuple[str, bytes]], report: Callable[[str], None] | None = None, fp: str | None = None
+) -> bool:
     """Load the uploader's files when the uploader's content changed (not on every rerun)."""
     s = session()
-    fp = fingerprint(files)
+    fp = fp or fingerprint(files)
     if fp == s.upload_fingerprint:
         return False
     s.upload_fingerprint = fp
-    return use_files(files)
+    return use_files(files, report=report)
 
 
 def apply_mapping_file(data: bytes) -> bool:

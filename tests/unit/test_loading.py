@@ -401,3 +401,15 @@ def test_every_reader_gives_the_same_table(fmt, load, db, tmp_path):
         ("c1", ts(2024, 1, 1, 10), "ai", 4.0, '=HYPERLINK("x")'),
         ("c2", ts(2024, 1, 2, 9, 30), "human", None, "plain"),
     ]
+
+
+def test_loading_reports_progress_with_sizes_and_rows(db):
+    from metrics import ingest
+    from metrics.settings import Settings
+
+    said = []
+    data = b"conversation_id,customer_id,created_at,handled_by\nc1,u1,2024-01-01,ai\nc2,u2,2024-01-02,human\n"
+    ingest.load(db, [("t.csv", data)], Settings(), progress=said.append)
+    assert said[:2] == ["Reading t.csv (0.0 MB)", "Read t.csv: 2 rows"]
+    assert said[2] == "Checking and typing t.csv as conversations"
+    assert said[-1].startswith("Combining the files")
