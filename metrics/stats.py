@@ -110,6 +110,21 @@ def mann_whitney(a: list[float], b: list[float]) -> TestResult:
     return TestResult("mann_whitney_u", effect, None, None, p, len(a), len(b))
 
 
+def mann_whitney_p(n1: int, n2: int, rank_sum_1: float, tie_term: float) -> float | None:
+    """Two-sided Mann-Whitney p from rank sums (normal approximation with tie and continuity
+    corrections: scipy's `asymptotic` method), so the ranks can be computed in SQL."""
+    n = n1 + n2
+    if n1 < 1 or n2 < 1 or n < 2:
+        return None
+    u1 = rank_sum_1 - n1 * (n1 + 1) / 2
+    u = max(u1, n1 * n2 - u1)
+    var = n1 * n2 / 12 * ((n + 1) - tie_term / (n * (n - 1)))
+    if var <= 0:
+        return 1.0
+    z = (u - n1 * n2 / 2 - 0.5) / math.sqrt(var)
+    return float(min(1.0, 2 * sps.norm.sf(z)))
+
+
 def welch(a: list[float], b: list[float]) -> TestResult:
     """Welch's t test for a difference of means (a - b), with its 95% interval."""
     n_a, n_b = len(a), len(b)

@@ -131,3 +131,26 @@ def test_planted_spike_is_found_and_stable_data_stays_quiet(db):
 def test_stable_data_gives_no_alert(db):
     _days(db, spike_day=None)
     assert monitoring.alerts(db, Settings()) == []
+
+
+def test_mann_whitney_from_sql_rank_sums_equals_scipy():
+    """The baseline ranks in SQL; the p-value must equal scipy's asymptotic Mann-Whitney (ties included)."""
+    import random
+
+    from scipy import stats as sps
+
+    from metrics.stats import mann_whitney_p
+
+    rng = random.Random(5)
+    for n1, n2 in ((30, 45), (200, 90), (12, 400)):
+        a = [float(rng.randint(1, 9)) for _ in range(n1)]  # many ties
+        b = [float(rng.randint(2, 10)) for _ in range(n2)]
+        values = sorted(a + b)
+        rank = {}
+        for v in set(values):
+            first = values.index(v) + 1
+            rank[v] = first + (values.count(v) - 1) / 2
+        ties = sum(values.count(v) ** 3 - values.count(v) for v in set(values))
+        p = mann_whitney_p(n1, n2, sum(rank[v] for v in a), ties)
+        want = sps.mannwhitneyu(a, b, alternative="two-sided", method="asymptotic").pvalue
+        assert p == pytest.approx(want, rel=1e-9)
