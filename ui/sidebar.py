@@ -55,7 +55,8 @@ def render(s: Session) -> Settings:
         d = data_block(s.db)
         label = "Sample data" if s.is_sample else "Your data"
         st.caption(
-            f"**{label}**: {d['conversations']:,} conversations, {d['messages']:,} messages, {d['accounts']:,} accounts"
+            f"**{label}**: {_count(d['conversations'], 'conversation')}, {_count(d['messages'], 'message')}, "
+            f"{_count(d['accounts'], 'account')}"
         )
         st.markdown("**Windows**")
         a, b = st.columns(2)
@@ -195,3 +196,7 @@ def render(s: Session) -> Settings:
             if err := st.session_state.pop("settings_error", None):
                 st.error(md_escape(err))
     return s.settings
+
+
+def _count(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
