@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from metrics.db import Database, df, dicts, rows
 from metrics.registry import MetricSpec, register
 from metrics.signals import TABLE as SIGNALS
-from metrics.stats import TestResult, bh_qvalues, cmh, two_proportions
+from metrics.stats import TestResult, cmh, worse_than_the_rest
 
 FAMILY = "Customer experience"
 DROP_POP = "is_ai AND matured AND n_messages > 0"
@@ -262,32 +262,16 @@ def hot_spots(db: Database, min_reached: int = 20, alpha: float = 0.05) -> list[
         t = totals.setdefault(c["k"], [0, 0])
         t[0] += c["exits"]
         t[1] += c["reached"]
-    tested = []
-    for c in cells:
-        rest_exits, rest_n = totals[c["k"]][0] - c["exits"], totals[c["k"]][1] - c["reached"]
-        if c["reached"] < min_reached or rest_n < min_reached:
-            continue
-        t = two_proportions(c["exits"], c["reached"], rest_exits, rest_n)
-        if t.p_value is not None:
-            tested.append((c, rest_exits / rest_n, t.p_value))
-    qs = bh_qvalues([p for _, _, p in tested])
+    against = [
+        (i, c["exits"], c["reached"], totals[c["k"]][0] - c["exits"], totals[c["k"]][1] - c["reached"])
+        for i, c in enumerate(cells)
+    ]
     out = []
-    for (c, rest_rate, p), qv in zip(tested, qs):
-        rate = c["exits"] / c["reached"]
-        if qv < alpha and rate > rest_rate:
-            out.append(
-                HotSpot(
-                    c["category"],
-                    c["k"],
-                    c["exits"],
-                    c["reached"],
-                    rate,
-                    rest_rate,
-                    rate / rest_rate if rest_rate else None,
-                    p,
-                    qv,
-                )
-            )
+    for i, p, qv in worse_than_the_rest(against, "higher", min_reached, alpha):
+        c, (_, exits, reached, rest_exits, rest_n) = cells[i], against[i]
+        rate, rest_rate = exits / reached, rest_exits / rest_n
+        ratio = rate / rest_rate if rest_rate else None
+        out.append(HotSpot(c["category"], c["k"], exits, reached, rate, rest_rate, ratio, p, qv))
     return sorted(out, key=lambda h: (h.q_value, -(h.ratio or 0)))
 
 

@@ -24,7 +24,7 @@ from metrics import aggregate, experience, monitoring, registry
 from metrics.db import Database, rows
 from metrics.settings import Settings
 from metrics.signals import TABLE as SIGNALS
-from metrics.stats import bh_qvalues, two_proportions
+from metrics.stats import bh_qvalues, two_proportions, worse_than_the_rest
 
 ALPHA = 0.05  # Benjamini-Hochberg false discovery rate per finding kind
 MIN_N = 20  # fewer conversations than this in a category: not tested
@@ -123,20 +123,16 @@ def _priced(ctx: _Context, conversations: float, minutes: float) -> tuple[float,
 
 
 def _significant(cells: Iterable[tuple[Any, int, int, int, int]], worse: str) -> list[tuple[Any, float]]:
-    """Cells (key, k, n, k_rest, n_rest) whose rate is worse than the rest's, BH-controlled; with q-values."""
-    tested = []
-    for key, k, n, kr, nr in cells:
-        if n < MIN_N or nr < MIN_N:
-            continue
-        t = two_proportions(k, n, kr, nr)
-        if t.p_value is not None:
-            tested.append((key, k / n, kr / nr, t.p_value))
-    qs = bh_qvalues([p for *_, p in tested])
-    return [
-        (key, q)
-        for (key, rate, rest, _), q in zip(tested, qs)
-        if q < ALPHA and (rate < rest if worse == "lower" else rate > rest)
-    ]
+    return [(key, q) for key, _p, q in worse_than_the_rest(cells, worse, MIN_N, ALPHA)]
+
+
+def _against_the_rest(res: dict, mid: str) -> tuple[dict, int, int, list]:
+    """Categories with a denominator, the totals, and cells (category, k, n, k_rest, n_rest)."""
+    cats = {c: r[mid] for c, r in res.items() if r[mid].denominator}
+    k_all = sum(r.numerator for r in cats.values())
+    n_all = sum(r.denominator for r in cats.values())
+    cells = [(c, r.numerator, r.denominator, k_all - r.numerator, n_all - r.denominator) for c, r in cats.items()]
+    return cats, k_all, n_all, cells
 
 
 def _topic(cat: str) -> str:
@@ -157,13 +153,10 @@ def _q(q: float) -> str:
 
 def weak_categories(ctx: _Context) -> list[Insight]:
     mid = "true_resolution_rate"
-    cats = {c: r[mid] for c, r in _by_category(ctx.db, ctx.s, [mid]).items() if r[mid].denominator}
-    k_all = sum(r.numerator for r in cats.values())
-    n_all = sum(r.denominator for r in cats.values())
+    cats, k_all, n_all, cells = _against_the_rest(_by_category(ctx.db, ctx.s, [mid]), mid)
     if not n_all:
         return []
     overall = k_all / n_all
-    cells = [(c, r.numerator, r.denominator, k_all - r.numerator, n_all - r.denominator) for c, r in cats.items()]
     out = []
     for cat, q in _significant(cells, "lower"):
         r = cats[cat]
@@ -201,9 +194,7 @@ def weak_categories(ctx: _Context) -> list[Insight]:
 def inappropriate_escalations(ctx: _Context) -> list[Insight]:
     mid, fcr = "escalation_inappropriate_share", "fcr_rate_human"
     res = _by_category(ctx.db, ctx.s, [mid, fcr])
-    cats = {c: r[mid] for c, r in res.items() if r[mid].denominator}
-    k_all = sum(r.numerator for r in cats.values())
-    n_all = sum(r.denominator for r in cats.values())
+    cats, k_all, n_all, cells = _against_the_rest(res, mid)
     minutes = dict(
         rows(
             ctx.db.con,
@@ -212,7 +203,6 @@ def inappropriate_escalations(ctx: _Context) -> list[Insight]:
             {"m": ctx.s.escalation_minutes},
         )
     )
-    cells = [(c, r.numerator, r.denominator, k_all - r.numerator, n_all - r.denominator) for c, r in cats.items()]
     out = []
     for cat, q in _significant(cells, "higher"):
         r = cats[cat]

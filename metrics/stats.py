@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from scipy import stats as sps
 
@@ -108,6 +110,29 @@ def mann_whitney(a: list[float], b: list[float]) -> TestResult:
         return TestResult("mann_whitney_u", effect, None, None, 1.0, len(a), len(b), "all values are equal")
     p = float(sps.mannwhitneyu(a, b, alternative="two-sided").pvalue)
     return TestResult("mann_whitney_u", effect, None, None, p, len(a), len(b))
+
+
+def worse_than_the_rest(
+    cells: Iterable[tuple[Any, int, int, int, int]], worse: str, min_n: int, alpha: float
+) -> list[tuple[Any, float, float]]:
+    """Cells (key, k, n, k_other, n_other) whose rate is significantly `higher` / `lower` than the other's.
+
+    Two-proportion z-test per cell (cells with fewer than `min_n` on either side are not tested),
+    Benjamini-Hochberg across the tested cells; returns (key, p, q) for those with q < alpha.
+    """
+    tested = []
+    for key, k, n, ko, no in cells:
+        if n < min_n or no < min_n:
+            continue
+        t = two_proportions(k, n, ko, no)
+        if t.p_value is not None:
+            tested.append((key, k / n, ko / no, t.p_value))
+    qs = bh_qvalues([p for *_, p in tested])
+    return [
+        (key, p, q)
+        for (key, rate, other, p), q in zip(tested, qs)
+        if q < alpha and (rate < other if worse == "lower" else rate > other)
+    ]
 
 
 def mann_whitney_p(n1: int, n2: int, rank_sum_1: float, tie_term: float) -> float | None:

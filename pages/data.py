@@ -8,7 +8,7 @@ from metrics.mapping import dump_mappings
 from metrics.schema import IngestError
 from ui import quality
 from ui.frame import inside_frame
-from ui.state import apply_mapping_file, fingerprint, sample_files, session, use_files, use_uploads
+from ui.state import apply_mapping_file, sample_files, session, use_files, use_uploads
 
 inside_frame()
 
@@ -40,9 +40,9 @@ with right:
         )
 
 if uploads:
-    files = [(u.name, u.getvalue()) for u in uploads]
-    fp = fingerprint(files)
+    fp = "|".join(f"{u.file_id}:{u.size}" for u in uploads)  # the uploader's ids: no bytes read or hashed per rerun
     if s.upload_fingerprint != fp:
+        files = [(u.name, u.getvalue()) for u in uploads]
         with st.status(f"Loading {len(files)} file(s)...", expanded=True) as box:
             changed = use_uploads(files, report=box.text, fp=fp)  # text: file names are never Markdown
             box.update(label="Loaded", state="complete", expanded=False)

@@ -47,7 +47,7 @@ class Session:
     result: LoadResult | None = None
     settings: Settings = field(default_factory=Settings)
     mapping_fingerprint: str = ""
-    upload_fingerprint: str = ""  # what the uploader held when last applied
+    upload_fingerprint: str = ""  # the uploader's file ids when last applied
     load_id: int = 0
     signals_key: tuple = ()
     signals_info: SignalsInfo | None = None
@@ -126,12 +126,9 @@ def use_files(
     return True
 
 
-def use_uploads(
-    files: list[tuple[str, bytes]], report: Callable[[str], None] | None = None, fp: str | None = None
-) -> bool:
-    """Load the uploader's files when the uploader's content changed (not on every rerun)."""
+def use_uploads(files: list[tuple[str, bytes]], report: Callable[[str], None] | None, fp: str) -> bool:
+    """Load the uploader's files when the uploader's content (`fp`: its file ids) changed, not on every rerun."""
     s = session()
-    fp = fp or fingerprint(files)
     if fp == s.upload_fingerprint:
         return False
     s.upload_fingerprint = fp

@@ -170,3 +170,43 @@ def test_report_json_and_excel_carry_the_same_list(load, db):
     assert items and items[0]["kind"] == "weak_category" and items[0]["segment"] == "category=Weak"
     assert set(items[0]) >= {"kind", "segment", "finding", "impact_per_month", "evidence", "action"}
     json.dumps(report, allow_nan=False)
+
+
+def _rows(rows: list[tuple]) -> str:
+    head = "conversation_id,customer_id,created_at,ended_at,handled_by,issue_category,status,csat,sentiment_start,sentiment_end\n"
+    out = [head]
+    for i, (cat, day, csat, s0, s1) in enumerate(rows):
+        t0 = T0 + dt.timedelta(days=day, minutes=i % 600)
+        t1 = t0 + dt.timedelta(minutes=10)
+        out.append(f"c{i},u{i},{t0.isoformat()},{t1.isoformat()},ai,{cat},resolved,{csat},{s0},{s1}\n")
+    return "".join(out)
+
+
+def test_sentiment_worsening_size_by_hand(load, db):
+    """W: 40 worsened, 10 improved of 60; A and B: 15 and 15. Only W is found: (40 - 10) a period."""
+    rows = []
+    for cat, worse, better in (("W", 40, 10), ("A", 15, 15), ("B", 15, 15)):
+        for i in range(60):
+            s0, s1 = (0.5, -0.5) if i < worse else (-0.5, 0.5) if i < worse + better else (0.0, 0.0)
+            rows.append((cat, i, "", s0, s1))
+    load(("c.csv", _rows(rows)))
+    found = [i for i in _find(db) if i.kind == "sentiment_worsening"]
+    assert [i.segment for i in found] == ["category=W"]
+    months = 60 / DAYS_PER_MONTH
+    assert found[0].impact_per_month == pytest.approx(30 / months)
+    assert found[0].n == 50 and "40 worsened, 10 improved" in found[0].finding
+
+
+def test_csat_dip_size_by_hand(load, db):
+    """D: 80% satisfied in the 84 days before, 30% in the last 28 (50 answers); E stays at 80%."""
+    rows = []
+    for cat, recent_ok in (("D", 15), ("E", 40)):
+        rows += [(cat, i % 84, 5 if i < 80 else 2, "", "") for i in range(100)]  # days 0..83
+        rows += [(cat, 84 + i % 28, 5 if i < recent_ok else 2, "", "") for i in range(50)]  # days 84..111
+    load(("c.csv", _rows(rows)))
+    found = [i for i in _find(db) if i.kind == "csat_dip"]
+    assert [i.segment for i in found] == ["category=D"]
+    answers_a_month = 50 / 28 * DAYS_PER_MONTH
+    assert found[0].impact_per_month == pytest.approx((0.8 - 0.3) * answers_a_month)  # 27.2 fewer satisfied
+    assert found[0].n == 50
+    assert len(insights.conversations(db, found[0])) == 35  # the dissatisfied answers of the last 28 days
