@@ -110,8 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         dbmod.lock_down(db)
         if not result.files:
             return _fail(" ".join(result.errors) or "no file could be loaded.")
+        if not dbmod.scalar(db.con, "SELECT count(*) FROM conversations"):
+            for err in result.errors:
+                print(f"warning: {err}", file=sys.stderr)
+            return _fail(ingest.nothing_loaded(db, result))
         for err in result.errors:
             print(f"warning: {err}", file=sys.stderr)
+        for why in result.skipped.values():
+            print(f"note: {why}", file=sys.stderr)
         report = build_report(db, s, result)
         if args.json:
             text = json.dumps(report, indent=2, ensure_ascii=False, default=str, allow_nan=False)

@@ -35,8 +35,24 @@ class MetricResult:
 REQUIREMENTS = {
     "csat": ("count(csat) > 0", "needs a csat column"),
     "messages": ("sum(n_messages) > 0", "needs a messages file"),
-    "first_response": ("count(first_reply_at) > 0", "needs first_response_at or a messages file"),
-    "business_hours": ("count(ttr_bh_s) > 0", "needs the business_hours setting and human conversations"),
+    "first_response": (
+        "count(ttfr_s) > 0",
+        "needs first_response_at, a calendar first-reply duration (Zendesk 'First reply time in minutes') or a "
+        "messages file (a business-hours first reply feeds the business-hours metrics only)",
+    ),
+    "end": (
+        "count(ttr_s) > 0",
+        "needs a known end: ended_at (solved or closed time), a full resolution duration or a messages file",
+    ),
+    "business_hours_first_response": (
+        "count(ttfr_bh_s) FILTER (WHERE is_human) > 0",
+        "needs a business-hours first reply column or the business_hours setting, and human conversations",
+    ),
+    "business_hours_resolution": (
+        "count(ttr_bh_s) FILTER (WHERE is_human) > 0",
+        "needs a business-hours resolution column or the business_hours setting, and human conversations",
+    ),
+    "replies": ("count(replies) > 0", "needs an agent replies column (Zendesk 'Replies')"),
 }
 
 
@@ -157,7 +173,8 @@ def drill_filter(
 
 DRILL_COLUMNS = (
     "conversation_id, customer_id, created_at, ended_at, handled_by, category, channel, escalated, "
-    "status, csat, outcome, matured, returned, follow_up_ticket, negative_end, ttfr_s, ttr_s, source_file, source_row"
+    "status, csat, outcome, matured, returned, follow_up_ticket, negative_end, resolved_end, ttfr_s, ttr_s, "
+    "source_file, source_row"
 )
 
 
@@ -211,7 +228,7 @@ def segment_columns(db: Database, table: str = SIGNALS) -> list[str]:
 
     standard = ["category", "channel", "handled_by", "account_segment", "week", "month", "load", "status"]
     have = columns(db.con, table)
-    known = {f.name for f in TABLES["conversations"]} | {"source_file", "source_row", "ended_at_derived"}
+    known = {f.name for f in TABLES["conversations"]} | {"source_file", "source_row", "ended_at_derived", "end_known"}
     from metrics.signals import SIGNAL_COLUMNS
 
     extras = [c for c in have if c not in known and c not in SIGNAL_COLUMNS]

@@ -428,7 +428,7 @@ def baseline(db: Database, s: Settings) -> tuple[dt.date | None, list[BaselineRo
     out = []
     for name, label, expr, cond in (
         ("ttfr_pre_vs_post", "First response time, median (s)", "ttfr_s", "true"),
-        ("ttr_pre_vs_post", "Time to resolution, median (s)", "ttr_s", "resolved OR truly_resolved"),
+        ("ttr_pre_vs_post", "Time to resolution, median (s)", "ttr_s", "resolved_end"),
         ("csat_pre_vs_post", "CSAT, median (1-5)", "csat", "true"),
     ):
         a, b, n_pre, n_post, pv = compare_medians(expr, cond)

@@ -106,18 +106,21 @@ def build_intervals(db: Database, schedule: Schedule, table: str = "business_int
 
 
 def apply(db: Database, schedule: Schedule | None, signals_table: str) -> None:
-    """Fill ttfr_bh_s and ttr_bh_s of human rows in the signals table (left NULL without a schedule)."""
+    """Fill ttfr_bh_s and ttr_bh_s of human rows from the schedule where the export gave no business-hours
+    duration of its own (the helpdesk's figure, measured on its own schedule, wins; SPEC 8)."""
     if schedule is None:
         return
     iv = build_intervals(db, schedule)
     q(
         db.con,
-        f"""UPDATE {signals_table} SET ttfr_bh_s = x.ttfr_bh, ttr_bh_s = x.ttr_bh FROM (
+        f"""UPDATE {signals_table} SET ttfr_bh_s = coalesce(ttfr_bh_s, x.ttfr_bh), ttr_bh_s = coalesce(ttr_bh_s, x.ttr_bh)
+        FROM (
             WITH pts AS (
                 SELECT conversation_id, 'a' AS k, created_at AS t FROM {signals_table} WHERE is_human
                 UNION ALL SELECT conversation_id, 'f', first_reply_at FROM {signals_table}
                     WHERE is_human AND ttfr_s IS NOT NULL
-                UNION ALL SELECT conversation_id, 'b', ended_at FROM {signals_table} WHERE is_human),
+                UNION ALL SELECT conversation_id, 'b', ended_at FROM {signals_table}
+                    WHERE is_human AND ttr_s IS NOT NULL),
             cum AS (
                 SELECT p.conversation_id, p.k,
                     coalesce(i.before + least(greatest(epoch(p.t) - epoch(i.s), 0), i.len), 0) AS c

@@ -38,34 +38,39 @@ for handler, pop in (("ai", "is_ai"), ("human", "is_human")):
             needs=("first_response",),
         ),
     ]
+# SPEC 8: the time to close does not depend on what happened afterwards: no maturity or return condition,
+# only a resolved end (status resolved, or no status and a known end) with a known, plausible duration.
 _RESOLVED = {
-    "ai": ("is_ai AND truly_resolved", "truly resolved AI"),
-    "human": ("is_human AND resolved", "resolved human"),
+    "ai": ("is_ai AND NOT escalated AND resolved_end", "AI", "AI conversations not handed over"),
+    "ai_escalated": ("is_ai AND escalated AND resolved_end", "AI handed over", "AI conversations handed to a human"),
+    "human": ("is_human AND resolved_end", "human", "human conversations"),
 }
-for handler, (pop, words) in _RESOLVED.items():
-    who = "AI" if handler == "ai" else "human"
+for handler, (pop, who, words) in _RESOLVED.items():
     _TIMES += [
         MetricSpec(
             f"ttr_median_s_{handler}",
             f"Time to resolution, median ({who})",
-            f"Median seconds from start to end of {words} conversations.",
+            f"Median seconds from start to a resolved end of {words} (closed as resolved, or no status and a "
+            "known end; conversations whose end is unknown are left out).",
             "median",
             pop,
             value="ttr_s",
             unit="seconds",
             better="lower",
             family=FAMILY,
+            needs=("end",),
         ),
         MetricSpec(
             f"ttr_p90_s_{handler}",
             f"Time to resolution, 90th percentile ({who})",
-            f"Nine in ten {words} conversations ended within this many seconds.",
+            f"Nine in ten {words} with a resolved end were closed within this many seconds.",
             "p90",
             pop,
             value="ttr_s",
             unit="seconds",
             better="lower",
             family=FAMILY,
+            needs=("end",),
         ),
     ]
 
@@ -74,27 +79,29 @@ for stat, kind, words in (("median", "median", "Median"), ("p90", "p90", "90th p
         MetricSpec(
             f"ttfr_business_{stat}_s_human",
             f"First response in business hours, {stat} (human)",
-            f"{words} business-hours seconds (only the opening hours of the business_hours setting count) from "
-            "the start of a human conversation to the first reply.",
+            f"{words} business-hours seconds from the start of a human conversation to the first reply: the "
+            "helpdesk's own business-hours figure where the export has one, else counted over the opening hours "
+            "of the business_hours setting.",
             kind,
             "is_human",
             value="ttfr_bh_s",
             unit="seconds",
             better="lower",
             family=FAMILY,
-            needs=("business_hours", "first_response"),
+            needs=("business_hours_first_response",),
         ),
         MetricSpec(
             f"ttr_business_{stat}_s_human",
             f"Time to resolution in business hours, {stat} (human)",
-            f"{words} business-hours seconds from start to end of resolved human conversations.",
+            f"{words} business-hours seconds from start to a resolved end of human conversations (the helpdesk's "
+            "own business-hours figure where the export has one, else the business_hours setting).",
             kind,
-            "is_human AND resolved",
+            "is_human AND resolved_end",
             value="ttr_bh_s",
             unit="seconds",
             better="lower",
             family=FAMILY,
-            needs=("business_hours",),
+            needs=("business_hours_resolution",),
         ),
     ]
 
@@ -125,6 +132,18 @@ register(
         needs=("messages",),
     ),
     ESCALATION_RATE,
+    MetricSpec(
+        "one_touch_rate_human",
+        "Solved with one agent reply (human)",
+        "Share of human conversations with a resolved end that took exactly one public agent reply (Zendesk's "
+        "one-touch ticket); over those whose reply count is known.",
+        "rate",
+        "is_human AND resolved_end AND replies IS NOT NULL",
+        "replies = 1",
+        better="higher",
+        family=FAMILY,
+        needs=("replies",),
+    ),
     MetricSpec(
         "escalation_appropriate_share",
         "Escalations that were warranted",

@@ -18,7 +18,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from metrics import aggregate, insights, registry
+from metrics import aggregate, checks, insights, registry
 from metrics.db import Database
 from metrics.ingest import LoadResult, issues
 from metrics.settings import Settings
@@ -30,7 +30,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DBEAFE")
 BOLD = Font(bold=True)
 FORMATS = {
     "rate": "0.0%",
-    "seconds": "[h]:mm:ss",
+    "seconds": "[h]:mm:ss;-[h]:mm:ss",
     "score": "0.00",
     "count": "#,##0.0",
     "int": "#,##0",
@@ -112,11 +112,17 @@ def _value(spec_id: str, value: float | None) -> float | None:
     return value / 86400 if registry.get(spec_id).unit == "seconds" else value
 
 
-def _fmt(spec_id: str) -> str:
-    return FORMATS[registry.get(spec_id).unit]
+def money_format(currency: str) -> str:
+    """An Excel number format showing the settings' currency code (validated: three letters)."""
+    return f'#,##0.00 "{currency}";-#,##0.00 "{currency}"'
 
 
-def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None) -> None:
+def _fmt(spec_id: str, currency: str = "USD") -> str:
+    unit = registry.get(spec_id).unit
+    return money_format(currency) if unit == "currency" else FORMATS[unit]
+
+
+def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None, settings: Settings) -> None:
     ws = wb.active
     ws.title = "Summary"
     d = report["data"]
@@ -136,8 +142,13 @@ def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None) 
         3,
         1,
         f"Return window {s['return_window_hours']:g} h, ticket window {s['ticket_window_hours']:g} h; "
-        "all settings on the Settings sheet. Change = last 30 days minus the 30 days before.",
+        "all settings on the Settings sheet. Change = last 30 days minus the 30 days before. "
+        f"Money in {settings.currency}.",
     )
+    note = checks.money_note(settings)
+    if note:
+        put(ws, 4, 1, f"Warning: {note}. Cost and capacity figures below are examples until then.")
+        ws.cell(row=4, column=1).font = Font(bold=True, color="B91C1C")
     headers = [
         "Metric",
         "Value",
@@ -170,11 +181,11 @@ def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None) 
                 _value(spec.id, cur),
                 _value(spec.id, prev),
                 _value(spec.id, diff),
-                spec.definition,
+                spec.definition + (f" Warning: {note}." if note and spec.id in checks.PRICED_IDS else ""),
                 spec.id,
             ]
         )
-        formats_by_row.append(_fmt(spec.id))
+        formats_by_row.append(_fmt(spec.id, settings.currency))
     top = 5
     for j, h in enumerate(headers, 1):
         put(ws, top, j, h)
@@ -249,7 +260,7 @@ def _business_sheet(wb: Workbook, db: Database, settings: Settings) -> None:
         ]
         for m in months
     ]
-    money, hours = FORMATS["currency"], FORMATS["hours"]
+    money, hours = money_format(settings.currency), FORMATS["hours"]
     end = _table(
         ws,
         1,
@@ -274,7 +285,7 @@ def _business_sheet(wb: Workbook, db: Database, settings: Settings) -> None:
         ws,
         end + 1,
         1,
-        "Costs in the currency of the settings; months from the deployment month on carry one license "
+        f"Costs in {settings.currency}; months from the deployment month on carry one license "
         "fee; agent minutes from handle_minutes, else the minutes settings. Renewals are associations, not causes.",
     )
     rev = business.revenue(db, settings)
@@ -342,12 +353,12 @@ def _insights(wb: Workbook, report: dict) -> None:
             "Finding",
             "Conversations a month",
             "Agent hours a month",
-            "Cost a month",
+            f"Agent cost a month ({report['settings'].get('currency', 'USD')})",
             "Evidence",
             "Suggested action",
         ],
         rows,
-        ["0", None, None, None, "#,##0", "#,##0", "#,##0", None, None],
+        ["0", None, None, None, "#,##0", "#,##0", money_format(report["settings"].get("currency", "USD")), None, None],
     )
     if not rows:
         put(ws, end + 1, 1, "No significant improvement opportunity was found in this data.")
@@ -372,9 +383,11 @@ def _alerts(wb: Workbook, report: dict) -> None:
     _finish(ws, 1, last_row=max(end - 1, 1))
 
 
-def _data_quality(wb: Workbook, db: Database, load: LoadResult | None) -> None:
+def _data_quality(wb: Workbook, db: Database, load: LoadResult | None, warnings: list[str]) -> None:
     ws = wb.create_sheet("Data quality")
     top = 1
+    if warnings:
+        top = _table(ws, 1, ["Before you read the numbers"], [[w] for w in warnings], [None]) + 1
     if load is not None:
         rows = [
             [f.name, f.table, f.read, f.loaded, f.rejected, f.duplicates, f.value_issues, "; ".join(f.notes)]
@@ -384,7 +397,7 @@ def _data_quality(wb: Workbook, db: Database, load: LoadResult | None) -> None:
         top = (
             _table(
                 ws,
-                1,
+                top,
                 ["File", "Table", "Rows read", "Loaded", "Rejected", "Duplicates", "Values set empty", "Notes"],
                 rows,
                 [None, None] + ["#,##0"] * 5 + [None],
@@ -418,7 +431,7 @@ def write_workbook(
     change = None
     if with_change and report["data"]["conversations"]:
         change = aggregate.period_change(db, settings, list(report["metrics"]), days=30)
-    _summary(wb, report, change)
+    _summary(wb, report, change, settings)
     _insights(wb, report)
     for family in FAMILY_SHEETS:
         _family_sheet(wb, family, report)
@@ -426,7 +439,7 @@ def write_workbook(
         _business_sheet(wb, db, settings)
     _comparisons(wb, report)
     _alerts(wb, report)
-    _data_quality(wb, db, load)
+    _data_quality(wb, db, load, report.get("warnings", []))
     _settings(wb, settings)
     buf = io.BytesIO()
     wb.save(buf)

@@ -46,9 +46,10 @@ for stream, (pop, words) in STREAMS.items():
         MetricSpec(
             f"csat_response_rate_{stream}",
             f"Survey response rate ({words})",
-            f"Share of {words} with a survey score.",
+            f"Share of {words} offered a survey that answered it; where the export does not say which were "
+            "offered (Zendesk Offered, Intercom rating requested), over all of them.",
             "rate",
-            pop,
+            f"{pop} AND survey_offered",
             "csat IS NOT NULL",
             better="higher",
             family=FAMILY,

@@ -18,7 +18,7 @@ import duckdb
 from metrics import typing_sql as T
 from metrics import vendors
 from metrics.db import Database, dicts, ident, many, q, rows, table_exists
-from metrics.mapping import FileMapping, recognise
+from metrics.mapping import FileMapping, not_confident, recognise
 from metrics.readers import Issue, Limits, RawFile, read_file, too_large
 from metrics.schema import SQL_TYPES, TABLES, IngestError, normalise_header
 from metrics.settings import Settings
@@ -28,7 +28,7 @@ ISSUES_TABLE = "load_issues"
 # handled_by of rows from a file without an AI column: human unless their messages show the AI answering first.
 UNKNOWN_HANDLER = "(unknown)"
 # Names the loaded or derived tables use themselves; an uploaded extra column with one is renamed.
-RESERVED = {"source_file", "source_row", "ended_at_derived", "seq", *SIGNAL_COLUMNS}
+RESERVED = {"source_file", "source_row", "ended_at_derived", "end_known", "seq", *SIGNAL_COLUMNS}
 
 
 @dataclass
@@ -52,6 +52,7 @@ class LoadResult:
     files: list[FileReport]
     errors: list[str]  # files that could not be used at all: one sentence each
     warnings: list[str]
+    skipped: dict[str, str] = field(default_factory=dict)  # vendor side tables, named and not used: file -> why
 
     @property
     def read(self) -> int:
@@ -222,8 +223,14 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             val, err = T.handler(v)
         elif f.kind == "author":
             val, err = T.author(v)
+        elif f.kind == "count":
+            val, err = T.count(v, decimal)
+        elif f.kind == "direction":
+            val, err = T.direction(v)
         else:
             val, err = T.status(v)
+            inner.append(f"{v} AS status__raw")
+            outer.append("status__raw")
         inner += [f"{val} AS {n}__t", f"{err} AS {n}__e"]
         outer.append(f"{n}__t AS {n}")
         errs.append((n, header, f"{n}__e"))
@@ -255,7 +262,27 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
         params.values,
     )
     _record_value_issues(db, raw.name, stg, errs, ts_checks, "conversation_updates" if m.merge else m.table)
+    if "status" in m.columns and m.table == "conversations":
+        notes += _unrecognised_statuses(db, stg, m.columns["status"])
     return Staged(raw, m, stg, extras, notes)
+
+
+def _unrecognised_statuses(db: Database, stg: str, header: str) -> list[str]:
+    """One sentence per status value outside the vocabulary (SPEC 8); the raw copy is dropped after."""
+    found = rows(
+        db.con,
+        f"""SELECT status__raw, count(*) FROM {stg} WHERE status = 'other'
+            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 21""",
+    )
+    q(db.con, f"ALTER TABLE {stg} DROP COLUMN status__raw")
+    notes = [
+        f"status {value!r} ({n:,} row{'s' if n != 1 else ''}) in column '{header}' not recognised: "
+        "counted as not resolved; map it"
+        for value, n in found[:20]
+    ]
+    if len(found) > 20:
+        notes.append("more unrecognised status values not listed; see the status segment")
+    return notes
 
 
 _REQUIRED_REASON = {
@@ -342,6 +369,7 @@ def _dedupe(db: Database, src: str, key: list[str], compare: list[str]) -> None:
             SELECT * FROM (
                 SELECT source_file, source_row,
                    first_value(source_file) OVER w AS first_file, first_value(source_row) OVER w AS first_row,
+                   {"conversation_id" if key == ["conversation_id"] else "NULL"} AS dup_id,
                    {content} = first_value({content}) OVER w AS exact,
                    row_number() OVER w AS rn
                 FROM {src} WINDOW w AS (PARTITION BY {", ".join(key)} ORDER BY __file_order, source_row))
@@ -350,9 +378,11 @@ def _dedupe(db: Database, src: str, key: list[str], compare: list[str]) -> None:
     q(
         con,
         f"""INSERT INTO {ISSUES_TABLE}
-            SELECT source_file, source_row, NULL, NULL,
-                CASE WHEN exact THEN 'exact duplicate of ' ELSE 'same id as, but different from, ' END
-                || first_file || ' row ' || first_row || ' (first one kept)', TRUE
+            SELECT source_file, source_row, CASE WHEN dup_id IS NOT NULL THEN 'conversation_id' END,
+                CASE WHEN NOT exact THEN dup_id END,
+                CASE WHEN exact THEN 'exact duplicate of '
+                     ELSE coalesce('conversation_id ' || dup_id || ': ', '') || 'same id as, but different from, '
+                END || first_file || ' row ' || first_row || ' (first one kept)', TRUE
             FROM dups""",
     )
     q(con, f"DELETE FROM {src} WHERE (source_file, source_row) IN (SELECT (source_file, source_row) FROM dups)")
@@ -385,6 +415,46 @@ def _merge(db: Database, conv: str | None, updates: str) -> dict[str, int]:
         sets += f", handled_by = CASE WHEN c.handled_by = '{UNKNOWN_HANDLER}' THEN coalesce(u.handled_by, c.handled_by) ELSE c.handled_by END"
         q(con, f"UPDATE {conv} c SET {sets} FROM {updates} u WHERE c.conversation_id = u.conversation_id")
     return dict(rows(con, f"SELECT source_file, count(*) FROM {updates} GROUP BY 1"))
+
+
+# The canonical conversations (SPEC 7 and 8): ended_at from the file, else created_at plus the vendor's full
+# resolution minutes, else the last message, else created_at with the end marked unknown (end_known false:
+# no resolution time is ever made up); AI evidence from messages; outbound from the channel when no direction
+# is given; survey offers known per file only where the file says which conversations were offered one.
+CONVERSATIONS_SQL = """
+CREATE TABLE conversations AS
+WITH last_msg AS (
+    SELECT conversation_id, max(sent_at) AS last_sent,
+        min(sent_at) FILTER (WHERE author_type = 'ai') AS first_ai,
+        min(sent_at) FILTER (WHERE author_type = 'human') AS first_human
+    FROM messages GROUP BY 1),
+typed AS (
+    SELECT c.*, l.last_sent, l.first_human,
+        c.handled_by = '{unknown}' AND l.first_ai IS NOT NULL
+            AND (l.first_human IS NULL OR l.first_ai < l.first_human) AS ai_from_messages,
+        CASE WHEN c.ended_at >= c.created_at THEN c.ended_at END AS given_end,
+        CASE WHEN c.resolution_minutes BETWEEN 0 AND 1e8
+             THEN c.created_at + to_microseconds(CAST(c.resolution_minutes * 60e6 AS BIGINT)) END AS vendor_end,
+        count(c.csat_offered) OVER (PARTITION BY c.source_file) > 0 AS file_has_offers
+    FROM {conv} c LEFT JOIN last_msg l USING (conversation_id))
+SELECT * EXCLUDE (__file_order, ended_at, escalated, escalated_at, handled_by, last_sent,
+                  first_human, ai_from_messages, given_end, vendor_end, file_has_offers, direction, csat_offered),
+    coalesce(given_end, vendor_end, greatest(last_sent, created_at), created_at) AS ended_at,
+    given_end IS NULL AS ended_at_derived,
+    coalesce(given_end, vendor_end, last_sent) IS NOT NULL AS end_known,
+    CASE WHEN ai_from_messages THEN 'ai' WHEN handled_by = '{unknown}' THEN 'human'
+         ELSE handled_by END AS handled_by,
+    CASE WHEN ai_from_messages THEN coalesce(escalated_at, first_human) ELSE escalated_at END
+        AS escalated_at,
+    CASE WHEN ai_from_messages THEN coalesce(escalated, first_human IS NOT NULL)
+         WHEN handled_by = 'ai' THEN coalesce(escalated, escalated_at IS NOT NULL)
+         ELSE false END AS escalated,
+    coalesce(direction, CASE WHEN contains(' ' || regexp_replace(lower(channel), '[^a-z0-9]+', ' ', 'g') || ' ',
+                                           ' outbound ') THEN 'outbound' ELSE 'inbound' END) AS direction,
+    CASE WHEN file_has_offers THEN coalesce(csat_offered, false) OR csat IS NOT NULL END AS csat_offered
+FROM typed
+ORDER BY __file_order, source_row
+"""
 
 
 def build(db: Database, staged: list[Staged]) -> dict[str, int]:
@@ -431,36 +501,15 @@ def build(db: Database, staged: list[Staged]) -> dict[str, int]:
                 'ended_at is before created_at; treated as missing (derived from messages)', FALSE
                 FROM {conv} WHERE ended_at < created_at""",
         )
+        q(con, CONVERSATIONS_SQL.format(conv=conv, unknown=UNKNOWN_HANDLER))
+    else:
         q(
             con,
-            f"""CREATE TABLE conversations AS
-                WITH last_msg AS (
-                    SELECT conversation_id, max(sent_at) AS last_sent,
-                        min(sent_at) FILTER (WHERE author_type = 'ai') AS first_ai,
-                        min(sent_at) FILTER (WHERE author_type = 'human') AS first_human
-                    FROM messages GROUP BY 1),
-                typed AS (
-                    SELECT c.*, l.last_sent, l.first_human,
-                        c.handled_by = '{UNKNOWN_HANDLER}' AND l.first_ai IS NOT NULL
-                            AND (l.first_human IS NULL OR l.first_ai < l.first_human) AS ai_from_messages
-                    FROM {conv} c LEFT JOIN last_msg l USING (conversation_id))
-                SELECT * EXCLUDE (__file_order, ended_at, escalated, escalated_at, handled_by, last_sent,
-                                  first_human, ai_from_messages),
-                    coalesce(CASE WHEN ended_at >= created_at THEN ended_at END,
-                             greatest(last_sent, created_at)) AS ended_at,
-                    (ended_at IS NULL OR ended_at < created_at) AS ended_at_derived,
-                    CASE WHEN ai_from_messages THEN 'ai' WHEN handled_by = '{UNKNOWN_HANDLER}' THEN 'human'
-                         ELSE handled_by END AS handled_by,
-                    CASE WHEN ai_from_messages THEN coalesce(escalated_at, first_human) ELSE escalated_at END
-                        AS escalated_at,
-                    CASE WHEN ai_from_messages THEN coalesce(escalated, first_human IS NOT NULL)
-                         WHEN handled_by = 'ai' THEN coalesce(escalated, escalated_at IS NOT NULL)
-                         ELSE false END AS escalated
-                FROM typed
-                ORDER BY __file_order, source_row""",
+            _empty(
+                "conversations",
+                ", CAST(NULL AS BOOLEAN) AS ended_at_derived, CAST(NULL AS BOOLEAN) AS end_known",
+            ),
         )
-    else:
-        q(con, _empty("conversations", ", CAST(NULL AS BOOLEAN) AS ended_at_derived"))
     if accts:
         _dedupe(db, accts, ["account_id"], [f.name for f in TABLES["accounts"]])
         q(
@@ -570,6 +619,7 @@ def load(
     errors: list[str] = []
     warnings: list[str] = []
     staged: list[Staged] = []
+    skipped: dict[str, str] = {}
     seen: set[str] = set()
     found: list[tuple[RawFile, FileMapping]] = []
     for name, data in files:
@@ -586,7 +636,16 @@ def load(
                 raw = read_file(db, name, data, limits)
                 say(f"Read {name}: {raw.records:,} rows")
             raws[name] = raw
-            m = mappings.get(name) or _recognise(raw, (tables or {}).get(name))
+            m = mappings.get(name)
+            if m is None:
+                m = _recognise(raw, (tables or {}).get(name))
+                side = vendors.side_table(raw.headers) if m is None or not m.vendor else None
+                if side is not None and (tables or {}).get(name) is None:
+                    skipped[name] = (
+                        f"{name} looks like the {side}, a side table: it holds no conversations, messages or "
+                        "accounts, so it is not used."
+                    )
+                    continue
             if m is None:
                 raise IngestError(
                     f"{name}: its columns ({', '.join(raw.headers[:6])}{', ...' if len(raw.headers) > 6 else ''}) "
@@ -630,8 +689,28 @@ def load(
         for raw in raws.values():
             q(db.con, f"DROP TABLE IF EXISTS {raw.table}")
     for r in reports:
-        warnings += [f"{r.name}: {n}" for n in r.notes if "treated as human" in n]
-    return LoadResult(reports, errors, warnings)
+        warnings += [f"{r.name}: {n}" for n in r.notes if "treated as human" in n or "not recognised" in n]
+    warnings += _conflict_warning(db)
+    return LoadResult(reports, errors, warnings, skipped)
+
+
+def _conflict_warning(db: Database) -> list[str]:
+    """Conflicting duplicate conversation ids, named (first 20, then a count)."""
+    ids = [
+        r[0]
+        for r in rows(
+            db.con,
+            f"""SELECT value FROM {ISSUES_TABLE} WHERE "column" = 'conversation_id' AND value IS NOT NULL
+                AND reason LIKE '%same id as, but different from%' GROUP BY value ORDER BY min(file), min("row")""",
+        )
+    ]
+    if not ids:
+        return []
+    more = f" and {len(ids) - 20:,} more" if len(ids) > 20 else ""
+    return [
+        f"{len(ids):,} conversation id{'s' if len(ids) != 1 else ''} appear more than once with different "
+        f"content (the first one was kept): {', '.join(ids[:20])}{more}."
+    ]
 
 
 def _recognise(raw: RawFile, table: str | None) -> FileMapping | None:
@@ -640,7 +719,14 @@ def _recognise(raw: RawFile, table: str | None) -> FileMapping | None:
         v = vendors.recognise(raw.headers)
         if v is not None:
             return vendors.mapping_for(v[0], raw.headers, v[1])
-    return recognise(raw.headers, table)
+    m = recognise(raw.headers, table)
+    if m is not None and table is None:
+        why = not_confident(m)
+        if why:
+            if vendors.side_table(raw.headers):
+                return None  # named and skipped by the caller
+            raise IngestError(f"{raw.name}: {why}; map it on the Data page.")
+    return m
 
 
 def _lookup_report(raw: RawFile, m: FileMapping, notes: list[str]) -> FileReport:
@@ -660,3 +746,35 @@ def issues(db: Database, limit: int | None = None, con=None) -> list[dict]:
 
 def issue_count(db: Database) -> int:
     return int(rows(db.con, f"SELECT count(*) FROM {ISSUES_TABLE}")[0][0]) if table_exists(db.con, ISSUES_TABLE) else 0
+
+
+def nothing_loaded(db: Database, result: LoadResult) -> str:
+    """One sentence for a load that gave no conversation: why, with the commonest rejection and an example."""
+    conv_files = [f for f in result.files if f.table == "conversations"]
+    if not conv_files:
+        return "no conversation was loaded: none of the files is a conversations or tickets export."
+    names = [f.name for f in conv_files]
+    top = rows(
+        db.con,
+        f"""SELECT reason, count(*), arg_min(file, "row"), min("row"), arg_min(value, "row")
+            FROM {ISSUES_TABLE} WHERE rejected AND list_contains($names, file)
+            GROUP BY reason ORDER BY 2 DESC, 1 LIMIT 1""",
+        {"names": names},
+    )
+    read = sum(f.read for f in conv_files)
+    if not top:
+        return f"no conversation was loaded: {', '.join(names)} had no data rows."
+    reason, n, file, row, value = top[0]
+    detail = rows(
+        db.con,
+        f"""SELECT "column", reason FROM {ISSUES_TABLE} WHERE NOT rejected AND file = $f AND "row" = $r LIMIT 1""",
+        {"f": file, "r": row},
+    )
+    example = f" (value {value!r})" if value else ""
+    if detail:
+        example = f" (column '{detail[0][0]}': {detail[0][1]})"
+    return (
+        f"no conversation was loaded: {f'all {read:,} rows were' if read != 1 else 'its one row was'} rejected; "
+        f"the commonest reason, for {n:,} of them, "
+        f"is '{reason}', e.g. {file} row {row}{example}."
+    )

@@ -118,3 +118,26 @@ def recognise(headers: list[str], table: str | None = None) -> FileMapping | Non
             best_key = key
             best = FileMapping(table=table, columns=cols, confidence=round(len(cols) / len(fields), 2))
     return best
+
+
+# SPEC 8: a file is loaded only when its table is recognised with confidence.
+_ACCOUNT_EVIDENCE = ("segment", "arr", "renewal_date", "renewed", "churned", "health_score")
+_CONVERSATION_CORE = ("conversation_id", "customer_id", "created_at")
+
+
+def not_confident(m: FileMapping) -> str | None:
+    """Why a recognised mapping is not trusted (None when it is): required fields and one field beyond them."""
+    missing = m.missing_required()
+    if missing:
+        return f"looks most like {m.table} but has no column for {', '.join(missing)}"
+    if m.table == "accounts" and not any(f in m.columns for f in _ACCOUNT_EVIDENCE):
+        return (
+            "has an account id but none of segment, ARR, renewal date, renewed, churned or health score, "
+            "so it is not taken for an accounts file"
+        )
+    if m.table == "conversations" and not m.merge and not (set(m.columns) - set(_CONVERSATION_CORE)):
+        return (
+            "has an id, a customer and a start time but no other conversation field (status, channel, category, "
+            "end time, first response, CSAT or handler), so it is not taken for a conversations file"
+        )
+    return None

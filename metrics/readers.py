@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -211,13 +212,27 @@ def _pick_delimiter(header_line: str, tab: bool) -> str:
     return best if counts[best] > 0 else ","
 
 
+def _excel_sep_hint(data: bytes) -> tuple[bytes, str | None]:
+    """Excel's `sep=;` first line: removed, and its character is the delimiter (SPEC 8)."""
+    if data[:4].lower() != b"sep=" or len(data) < 6:
+        return data, None
+    ch, rest = data[4:5], data[5:]
+    if ch in (b"\r", b"\n") or not rest.startswith((b"\n", b"\r")):
+        return data, None
+    rest = rest[2:] if rest.startswith(b"\r\n") else rest[1:]
+    return rest, ch.decode("latin-1")
+
+
 def _read_delimited(db: Database, name: str, data: bytes, limits: Limits, tab: bool) -> RawFile:
     data, notes = _decode(name, data)
+    data, hinted = _excel_sep_hint(data)
+    if hinted:
+        notes.append(f"first line 'sep={hinted}' (Excel's delimiter hint) removed")
     head = data[: 1 << 20].decode("utf-8", errors="ignore")
     header_text = _first_record(head)
     if not header_text.strip():
         raise IngestError(f"{name} has no header row (its first line is empty).")
-    delim = _pick_delimiter(header_text, tab)
+    delim = hinted or _pick_delimiter(header_text, tab)
     headers = next(csv.reader([header_text.replace("\r", " ").replace("\n", " ")], delimiter=delim))
     headers, hnotes = _check_headers(name, headers)
     notes += hnotes
@@ -238,6 +253,9 @@ def _read_delimited(db: Database, name: str, data: bytes, limits: Limits, tab: b
     if stray_cr:
         sets = ", ".join(f"c{i} = replace(c{i}, '{_CR_MARK}', chr(13))" for i in range(len(headers)))
         q(db.con, f"UPDATE {raw.table} SET {sets}")
+    if hinted:  # rows keep the line numbers a person sees in the file, hint line included
+        q(db.con, f"UPDATE {raw.table} SET __row = __row + 1")
+        raw.issues = [dataclasses.replace(i, row=None if i.row is None else i.row + 1) for i in raw.issues]
     return raw
 
 

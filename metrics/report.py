@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from metrics import aggregate, business, experience, insights, monitoring, signals
+from metrics import aggregate, business, checks, experience, insights, monitoring, signals
 from metrics.db import Database, rows, scalar
 from metrics.ingest import ISSUES_TABLE, LoadResult
 from metrics.settings import Settings
@@ -24,8 +24,10 @@ def _count(db: Database, sql: str) -> int:
     return int(scalar(db.con, sql) or 0)
 
 
-def data_block(db: Database) -> dict[str, Any]:
+def data_block(db: Database, settings: Settings | None = None) -> dict[str, Any]:
+    """SPEC 6 `data`, plus who the metrics leave out (SPEC 8): outbound and excluded conversations."""
     con = db.con
+    pop = checks.population(db, settings or Settings())
     n, ai, human, start, end = rows(
         con,
         """SELECT count(*), count(*) FILTER (WHERE handled_by = 'ai'), count(*) FILTER (WHERE handled_by = 'human'),
@@ -41,6 +43,9 @@ def data_block(db: Database) -> dict[str, Any]:
         "rejected_rows": rejected,
         "start": start.isoformat() if start else None,
         "end": end.isoformat() if end else None,
+        "outbound_conversations": pop.outbound,
+        "excluded_conversations": pop.excluded,
+        "unknown_end_conversations": pop.unknown_end,
     }
 
 
@@ -51,10 +56,12 @@ def capabilities(db: Database) -> list[Capability]:
         """SELECT count(*), count(*) FILTER (WHERE handled_by = 'ai'), count(*) FILTER (WHERE handled_by = 'human'),
                   count(issue_category), count(ended_at) FILTER (WHERE NOT ended_at_derived), count(first_response_at),
                   count(csat), count(sentiment_start) + count(sentiment_end), count(escalation_appropriate),
-                  count(escalation_reason), count(handle_minutes), count(account_id)
+                  count(escalation_reason), count(handle_minutes), count(account_id),
+                  count(*) FILTER (WHERE end_known), count(resolution_minutes),
+                  count(first_reply_minutes), count(first_reply_business_minutes)
            FROM conversations""",
     )[0]
-    n, ai, human, cat, ended, frt, csat, sent, appr, reason, handle, acct = c
+    n, ai, human, cat, ended, frt, csat, sent, appr, reason, handle, acct, known_end, vendor_ttr, vfrt, vfrt_bh = c
     m, m_text, m_sent = rows(db.con, "SELECT count(*), count(text), count(sentiment) FROM messages")[0]
     renew = rows(db.con, "SELECT count(*) FROM accounts WHERE renewed IS NOT NULL AND renewal_date IS NOT NULL")[0][0]
 
@@ -77,15 +84,17 @@ def capabilities(db: Database) -> list[Capability]:
         ),
         cap(
             "Response times (TTFR)",
-            frt or m,
-            "first_response_at" if frt else "derived from messages",
-            "Needs first_response_at or a messages file.",
+            frt or m or vfrt,
+            "first_response_at" if frt else "a first reply duration column" if vfrt else "derived from messages",
+            "Needs first_response_at, a calendar first-reply duration or a messages file"
+            + (" (the business-hours first reply is used for the business-hours times)." if vfrt_bh else "."),
         ),
         cap(
             "Resolution times (TTR) and peak load",
-            ended or m,
-            "ended_at" if ended else "derived from messages",
-            "Needs ended_at or a messages file.",
+            ended or m or vendor_ttr,
+            ("ended_at" if ended else "a resolution duration column" if vendor_ttr else "derived from messages")
+            + (f"; {n - known_end:,} conversations have no known end (no resolution time)" if n - known_end else ""),
+            "Needs ended_at (solved or closed time), a resolution duration or a messages file.",
         ),
         cap("CSAT (AI, AI escalated, human)", csat, f"{csat:,} survey responses", "Needs a csat column."),
         cap(
@@ -212,10 +221,11 @@ def build_report(
     """
     warnings: list[str] = []
     if load is not None:
-        warnings += load.errors + load.warnings
+        warnings += load.errors + list(load.skipped.values()) + load.warnings
     for c in capabilities(db):
         if not c.available:
             warnings.append(f"{c.family}: {c.detail}")
+    warnings += checks.data_warnings(db, settings)
     if compute_signals:
         signals.compute(db, settings)
     results = aggregate.compute(db, settings, segment="issue_category")
@@ -223,11 +233,14 @@ def build_report(
     overall = results.pop(aggregate.ALL)
     overall.update(business.results(db, settings))
     warnings += business.warnings(db)
+    note = checks.money_note(settings)
+    if note:
+        warnings.append(f"{', '.join(checks.PRICED_IDS)}: {note}.")
     alerts = monitoring.alerts(db, settings)
     return finite(
         {
             "settings": settings.to_dict(),
-            "data": data_block(db),
+            "data": data_block(db, settings),
             "metrics": {k: v.to_json() for k, v in overall.items()},
             "by_category": {seg: {k: v.to_json() for k, v in res.items()} for seg, res in sorted(results.items())},
             "comparisons": comparisons(db, overall, settings),

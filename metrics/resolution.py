@@ -40,7 +40,8 @@ register(
         "true_resolution_rate",
         "Truly resolved by the AI",
         "Share of AI conversations whose windows have closed that were not escalated, not followed by a "
-        "human ticket or a return on the same topic, did not end in negative sentiment, and were not abandoned.",
+        "human ticket or a return on the same topic, did not end in negative sentiment, were not abandoned, "
+        "and were closed as resolved (status resolved, or no status and a known end).",
         "rate",
         AI_MATURED,
         "truly_resolved",
@@ -72,32 +73,34 @@ register(
     MetricSpec(
         "fcr_rate",
         "Resolved on first contact (all)",
-        "Share of conversations whose windows have closed after which the customer did not come back on the "
-        "same topic within the return window.",
+        "Share of conversations whose windows have closed that were closed as resolved (status resolved, or no "
+        "status and a known end) and after which the customer did not come back on the same topic within the "
+        "return window nor reopened the ticket. An open ticket is never a first-contact resolution.",
         "rate",
         "matured",
-        "NOT returned",
+        "NOT returned AND resolved_end",
         better="higher",
         family=FAMILY,
     ),
     MetricSpec(
         "fcr_rate_ai",
         "Resolved on first contact (AI)",
-        "First-contact resolution of AI conversations (escalated ones included): no return on the same topic "
-        "within the return window.",
+        "First-contact resolution of AI conversations (escalated ones included): closed as resolved, no return "
+        "on the same topic within the return window and not reopened.",
         "rate",
         AI_MATURED,
-        "NOT returned",
+        "NOT returned AND resolved_end",
         better="higher",
         family=FAMILY,
     ),
     MetricSpec(
         "fcr_rate_human",
         "Resolved on first contact (human)",
-        "First-contact resolution of human conversations: no return on the same topic within the return window.",
+        "First-contact resolution of human conversations: closed as resolved, no return on the same topic within "
+        "the return window and not reopened.",
         "rate",
         "is_human AND matured",
-        "NOT returned",
+        "NOT returned AND resolved_end",
         better="higher",
         family=FAMILY,
     ),
@@ -105,7 +108,7 @@ register(
         "return_rate",
         "Customers who came back (all)",
         "Share of conversations whose windows have closed after which the same customer opened another "
-        "conversation on the same topic within the return window.",
+        "conversation on the same topic within the return window, or reopened the ticket.",
         "rate",
         "matured",
         "returned",
@@ -116,7 +119,7 @@ register(
         "return_rate_ai",
         "Customers who came back (AI)",
         "Share of AI conversations followed by another conversation of the same customer on the same topic "
-        "within the return window.",
+        "within the return window, or reopened.",
         "rate",
         AI_MATURED,
         "returned",
@@ -127,7 +130,7 @@ register(
         "return_rate_human",
         "Customers who came back (human)",
         "Share of human conversations followed by another conversation of the same customer on the same topic "
-        "within the return window.",
+        "within the return window, or reopened (Zendesk Reopens above 0).",
         "rate",
         "is_human AND matured",
         "returned",
@@ -153,6 +156,7 @@ LEAKS = (
     ("returned", "Came back on the same topic", "returned"),
     ("negative_end", "Ended in negative sentiment", "negative_end"),
     ("abandoned", "Marked abandoned", "coalesce(status, 'other') = 'abandoned'"),
+    ("not_closed", "Not closed (open or unrecognised status)", "NOT resolved_end"),
 )
 
 

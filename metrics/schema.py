@@ -13,7 +13,7 @@ class IngestError(Exception):
 @dataclass(frozen=True)
 class Field:
     name: str
-    kind: str  # text | timestamp | bool | number | csat | handler | author | status | sentiment | date
+    kind: str  # text | timestamp | bool | number | count | csat | handler | author | status | direction | sentiment | date
     required: bool = False
     synonyms: tuple[str, ...] = ()
     meaning: str = ""
@@ -97,6 +97,57 @@ CONVERSATION_FIELDS: tuple[Field, ...] = (
     ),
     _f("sentiment_start", "sentiment", False, "start_sentiment, initial_sentiment, first_sentiment"),
     _f("sentiment_end", "sentiment", False, "end_sentiment, final_sentiment, last_sentiment"),
+    # SPEC section 8: what real ticket exports carry.
+    _f(
+        "reopened",
+        "count",
+        False,
+        "reopens, reopen_count, reopened_count, times_reopened, was_reopened, is_reopened",
+        "times the ticket was reopened (or yes/no): the customer came back in the same ticket",
+    ),
+    _f(
+        "direction",
+        "direction",
+        False,
+        "ticket_direction, conversation_direction, inbound_outbound",
+        "inbound (a customer contact) or outbound (started by the company)",
+    ),
+    _f(
+        "csat_offered",
+        "bool",
+        False,
+        "survey_offered, rating_requested, survey_sent, csat_survey_sent, satisfaction_offered",
+        "whether a satisfaction survey was offered",
+    ),
+    _f("replies", "number", False, "agent_replies, public_replies, reply_count", "public agent replies"),
+    _f(
+        "first_reply_minutes",
+        "number",
+        False,
+        "first_reply_time_in_minutes, first_reply_time_minutes, first_response_minutes",
+        "calendar minutes from creation to the first reply (vendor-computed)",
+    ),
+    _f(
+        "first_reply_business_minutes",
+        "number",
+        False,
+        "first_reply_time_in_minutes_within_business_hours, first_reply_business_minutes",
+        "business-hours minutes from creation to the first reply (vendor-computed)",
+    ),
+    _f(
+        "resolution_minutes",
+        "number",
+        False,
+        "full_resolution_time_in_minutes, full_resolution_minutes, resolution_time_minutes",
+        "calendar minutes from creation to the final solve (vendor-computed)",
+    ),
+    _f(
+        "resolution_business_minutes",
+        "number",
+        False,
+        "full_resolution_time_in_minutes_within_business_hours, resolution_business_minutes",
+        "business-hours minutes from creation to the final solve (vendor-computed)",
+    ),
 )
 
 MESSAGE_FIELDS: tuple[Field, ...] = (
@@ -142,6 +193,8 @@ SQL_TYPES = {
     "handler": "VARCHAR",
     "author": "VARCHAR",
     "status": "VARCHAR",
+    "count": "DOUBLE",
+    "direction": "VARCHAR",
 }
 
 NULL_TOKENS = ("", "null", "none", "n/a", "na", "nan", "-", "--", "nil", "(blank)", "#n/a")
@@ -180,29 +233,43 @@ AUTHOR_VALUES = {
     "client": "customer",
     **{k: v for k, v in HANDLER_VALUES.items()},
 }
-STATUS_VALUES = {
-    "resolved": "resolved",
-    "solved": "resolved",
-    "closed": "resolved",
-    "done": "resolved",
-    "complete": "resolved",
-    "completed": "resolved",
-    "abandoned": "abandoned",
-    "dropped": "abandoned",
-    "timeout": "abandoned",
-    "timed out": "abandoned",
-    "expired": "abandoned",
-    "unanswered": "abandoned",
-    "open": "open",
-    "active": "open",
-    "pending": "open",
-    "new": "open",
-    "hold": "open",
-    "on-hold": "open",
-    "on hold": "open",
-    "snoozed": "open",
-    "waiting": "open",
-    "in progress": "open",
+# SPEC section 8: matched on whole words of the lower-cased value, lists checked in this order, first match wins;
+# anything else non-empty is `other` (never a resolution) and reported per value.
+STATUS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    (
+        "abandoned",
+        ("abandoned", "timed out", "timeout", "expired", "no response", "unresponsive", "dropped", "missed"),
+    ),
+    (
+        "open",
+        (
+            "open",
+            "new",
+            "pending",
+            "on hold",
+            "hold",
+            "waiting",
+            "in progress",
+            "assigned",
+            "escalated",
+            "snoozed",
+            "reopened",
+            "active",
+            "awaiting",
+        ),
+    ),
+    (
+        "resolved",
+        ("resolved", "solved", "closed", "done", "complete", "completed", "fixed", "answered", "auto closed"),
+    ),
+)
+DIRECTION_VALUES = {
+    "inbound": "inbound",
+    "in": "inbound",
+    "incoming": "inbound",
+    "outbound": "outbound",
+    "out": "outbound",
+    "outgoing": "outbound",
 }
 BOOL_VALUES = {
     "true": True,

@@ -45,6 +45,10 @@ class Settings:
     as_of: str = ""  # ISO timestamp; empty = latest created_at in the data
     source_timezone: str = "UTC"
     business_hours: str = ""  # e.g. "Mon-Fri 09:00-17:00 Europe/Berlin; holidays 2025-12-25"
+    # SPEC section 8.
+    max_plausible_days: float = 365.0  # longer (or negative) first response / resolution times are left out
+    excluded_customers: tuple[str, ...] = ()  # customer ids left out of every metric (internal or system requesters)
+    currency: str = "USD"  # ISO 4217 code shown with every money figure
     # Containment quality gates (SPEC: "quality gates toggleable in settings").
     containment_requires_no_low_csat: bool = True
     containment_requires_no_negative_end: bool = True
@@ -60,8 +64,25 @@ class Settings:
     def max_window_hours(self) -> float:
         return max(self.return_window_hours, self.ticket_window_hours)
 
+    @property
+    def example_prices(self) -> list[str]:
+        """The cost inputs still at the example values of SPEC section 7 (their cost figures are examples)."""
+        return [k for k in EXAMPLE_PRICES if getattr(self, k) == getattr(_DEFAULTS, k)]
+
+
+# Cost inputs whose defaults are only examples (SPEC 8: every money figure warns while one is unchanged).
+EXAMPLE_PRICES = (
+    "license_per_month",
+    "ai_fee_per_conversation",
+    "ai_fee_per_resolution",
+    "human_cost_per_hour",
+    "human_minutes_per_conversation",
+    "escalation_minutes",
+)
+
 
 FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+_DEFAULTS = Settings()
 
 
 def _coerce(name: str, value: Any) -> Any:
@@ -126,6 +147,11 @@ def _validate(s: Settings) -> None:
     need(s.alert_baseline_days >= 1, "alert_baseline_days must be at least 1.")
     need(s.alert_sigma > 0, "alert_sigma must be above 0.")
     need(s.alert_min_n >= 1, "alert_min_n must be at least 1.")
+    need(s.max_plausible_days > 0, "max_plausible_days must be above 0.")
+    need(
+        len(s.currency) == 3 and s.currency.isascii() and s.currency.isalpha(),
+        f"currency {s.currency!r} is not a three-letter ISO code such as USD, EUR or GBP.",
+    )
     try:
         zoneinfo.ZoneInfo(s.source_timezone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
@@ -151,6 +177,7 @@ def from_dict(values: dict[str, Any]) -> Settings:
     if unknown:
         raise SettingsError(f"Unknown setting {unknown[0]!r}; known settings: {', '.join(FIELD_TYPES)}.")
     s = Settings(**{k: _coerce(k, v) for k, v in values.items()})
+    s = dataclasses.replace(s, currency=s.currency.upper())
     _validate(s)
     return s
 

@@ -30,6 +30,8 @@ SIGNAL_SETTINGS = (
     "distress_sentiment",
     "as_of",
     "business_hours",
+    "max_plausible_days",
+    "excluded_customers",
 )
 
 # Columns the relation adds; an uploaded column with one of these names is renamed at ingest.
@@ -64,6 +66,13 @@ SIGNAL_COLUMNS = (
     "escalation_is_appropriate",
     "ttfr_s",
     "ttr_s",
+    "ttfr_bh_s",
+    "ttr_bh_s",
+    "ttfr_implausible",
+    "ttr_implausible",
+    "status_class",
+    "resolved_end",
+    "survey_offered",
     "outcome",
     "peak",
     "load",
@@ -92,10 +101,16 @@ def _hours(name: str) -> str:
 
 BASE_SQL = """
 CREATE OR REPLACE TABLE {base} AS
-WITH conv AS (
+WITH everything AS (
     SELECT * FROM conversations WHERE $as_of IS NULL OR created_at <= CAST($as_of AS TIMESTAMPTZ)
 ),
-bounds AS (SELECT coalesce(CAST($as_of AS TIMESTAMPTZ), max(created_at)) AS data_end FROM conv),
+-- SPEC 8: outbound conversations and excluded customers are in no metric and never the later conversation of
+-- a return or a follow-up ticket; the export still ends where it ends (data_end over everything).
+conv AS (
+    SELECT * FROM everything
+    WHERE direction IS DISTINCT FROM 'outbound' AND NOT list_contains($excluded, customer_id)
+),
+bounds AS (SELECT coalesce(CAST($as_of AS TIMESTAMPTZ), max(created_at)) AS data_end FROM everything),
 msg AS (
     SELECT m.conversation_id,
         count(*) AS n_messages,
@@ -132,7 +147,10 @@ base AS (
         CASE WHEN c.sentiment_start IS NOT NULL OR c.sentiment_end IS NOT NULL THEN 'column'
              WHEN msg.s_first IS NOT NULL THEN 'message scores'
              WHEN ts1.score IS NOT NULL OR ts2.score IS NOT NULL THEN 'text model' END AS sentiment_source,
-        coalesce(c.first_response_at, msg.first_reply_at) AS first_reply_at,
+        coalesce(c.first_response_at,
+                 CASE WHEN c.first_reply_minutes BETWEEN -1e8 AND 1e8
+                      THEN c.created_at + to_microseconds(CAST(c.first_reply_minutes * 60e6 AS BIGINT)) END,
+                 msg.first_reply_at) AS first_reply_at,
         min(c.created_at) OVER (PARTITION BY c.customer_id, c.issue_category ORDER BY c.created_at
             RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING) AS next_same_topic_at,
         min(c.created_at) FILTER (WHERE c.handled_by = 'human') OVER (PARTITION BY c.customer_id ORDER BY c.created_at
@@ -159,7 +177,8 @@ flags AS (
         handled_by = 'ai' AS is_ai,
         handled_by = 'human' AS is_human,
         NOT matured AS pending,
-        coalesce(next_same_topic_at <= ended_at + {return_window}, false) AS returned,
+        coalesce(next_same_topic_at <= ended_at + {return_window}, false) OR coalesce(reopened > 0, false)
+            AS returned,
         CASE WHEN handled_by = 'ai' THEN coalesce(next_human_at <= ended_at + {ticket_window}, false) END
             AS follow_up_ticket,
         coalesce(sentiment_end_value < $neg, false) AS negative_end,
@@ -177,16 +196,31 @@ flags AS (
             OR coalesce(sentiment_start_value <= $distress, false)
             OR coalesce(len(list_filter($keywords, lambda k: contains(lower(escalation_reason), k))) > 0, false))
         END AS escalation_is_appropriate,
-        CASE WHEN first_reply_at >= created_at THEN epoch(first_reply_at) - epoch(created_at) END AS ttfr_s,
-        epoch(ended_at) - epoch(created_at) AS ttr_s,
-        CAST(NULL AS DOUBLE) AS ttfr_bh_s,
-        CAST(NULL AS DOUBLE) AS ttr_bh_s,
+        epoch(first_reply_at) - epoch(created_at) AS ttfr_raw,
+        CASE WHEN end_known THEN epoch(ended_at) - epoch(created_at) END AS ttr_raw,
+        first_reply_business_minutes * 60 AS ttfr_bh_raw,
+        resolution_business_minutes * 60 AS ttr_bh_raw,
+        coalesce(status, CASE WHEN end_known THEN 'resolved' ELSE 'open' END) AS status_class,
+        coalesce(csat_offered, true) AS survey_offered,
         coalesce(issue_category, '(none)') AS category,
         CAST(date_trunc('week', created_at) AS DATE) AS week,
         CAST(created_at AS DATE) AS day,
         strftime(created_at, '%Y-%m') AS month,
         CASE WHEN handled_by = 'human' THEN 'human' WHEN escalated THEN 'ai_escalated' ELSE 'ai' END AS csat_stream
     FROM base
+),
+timed AS (
+    SELECT * EXCLUDE (ttfr_raw, ttr_raw, ttfr_bh_raw, ttr_bh_raw),
+        status_class = 'resolved' AS resolved_end,
+        CASE WHEN ttfr_raw BETWEEN 0 AND $max_s THEN ttfr_raw END AS ttfr_s,
+        CASE WHEN ttr_raw BETWEEN 0 AND $max_s THEN ttr_raw END AS ttr_s,
+        CASE WHEN ttfr_bh_raw BETWEEN 0 AND $max_s THEN ttfr_bh_raw END AS ttfr_bh_s,
+        CASE WHEN ttr_bh_raw BETWEEN 0 AND $max_s THEN ttr_bh_raw END AS ttr_bh_s,
+        NOT coalesce(ttfr_raw BETWEEN 0 AND $max_s, true) OR NOT coalesce(ttfr_bh_raw BETWEEN 0 AND $max_s, true)
+            AS ttfr_implausible,
+        NOT coalesce(ttr_raw BETWEEN 0 AND $max_s, true) OR NOT coalesce(ttr_bh_raw BETWEEN 0 AND $max_s, true)
+            AS ttr_implausible
+    FROM flags
 ),
 resolved AS (
     SELECT *,
@@ -197,8 +231,8 @@ resolved AS (
             OR (coalesce(silent_exit, false) AND matured AND (returned OR follow_up_ticket OR negative_end))
             AS abandoned,
         CASE WHEN is_ai AND matured THEN NOT escalated AND NOT follow_up_ticket AND NOT returned
-            AND NOT negative_end AND coalesce(status, 'other') <> 'abandoned' END AS truly_resolved,
-        CASE WHEN (is_human OR (is_ai AND escalated)) AND matured THEN coalesce(status, 'other') NOT IN ('abandoned', 'open')
+            AND NOT negative_end AND resolved_end END AS truly_resolved,
+        CASE WHEN (is_human OR (is_ai AND escalated)) AND matured THEN resolved_end
             AND NOT returned AND NOT negative_end END AS resolved,
         CASE WHEN is_ai THEN CASE
             WHEN escalated THEN 'escalated'
@@ -207,8 +241,9 @@ resolved AS (
             WHEN follow_up_ticket THEN 'follow_up_ticket'
             WHEN returned THEN 'returned'
             WHEN negative_end THEN 'negative_end'
+            WHEN NOT resolved_end THEN 'not_closed'
             ELSE 'truly_resolved' END END AS outcome
-    FROM flags
+    FROM timed
 )
 SELECT *,
     concurrency >= (SELECT quantile_disc(concurrency, $peak_q) FROM resolved WHERE is_ai) AS peak,
@@ -228,9 +263,13 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
     """
     sentiment.ensure_scores(db)
     base = f"{table}_base"
-    key = (base, s.as_of)
+    key = (base, s.as_of, s.excluded_customers)
     if db.memo.get("signals_base") != key or not table_exists(db.con, base):
-        q(db.con, BASE_SQL.format(base=base, text_scores=sentiment.TABLE), {"as_of": s.as_of or None})
+        q(
+            db.con,
+            BASE_SQL.format(base=base, text_scores=sentiment.TABLE),
+            {"as_of": s.as_of or None, "excluded": list(s.excluded_customers) or [""]},
+        )
         db.memo["signals_base"] = key
     sql = SQL.format(
         table=table,
@@ -251,9 +290,12 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
         "human_required": [c.strip().lower() for c in s.human_required_categories] or [""],
         "keywords": [k.strip().lower() for k in s.appropriate_reason_keywords if k.strip()] or ["\x00"],
         "peak_q": s.peak_percentile / 100,
+        "max_s": s.max_plausible_days * 86400,
     }
     q(db.con, sql, params)
     business_hours.apply(db, business_hours.parse(s.business_hours), table)
+    if table == TABLE:
+        _report_implausible(db, s)
     data_end, threshold, n, pending = rows(
         db.con,
         f"""SELECT max(data_end), (SELECT quantile_disc(concurrency, $q) FROM {table} WHERE is_ai),
@@ -261,3 +303,34 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
         {"q": s.peak_percentile / 100},
     )[0]
     return SignalsInfo(data_end, threshold, n, pending)
+
+
+IMPLAUSIBLE = "implausible duration"
+
+
+def _report_implausible(db: Database, s: Settings) -> None:
+    """Durations that are negative or longer than max_plausible_days, one data-quality row each (SPEC 8).
+
+    Refreshed with the signals, so the list follows the setting in force.
+    """
+    if not table_exists(db.con, "load_issues"):
+        return
+    q(db.con, "DELETE FROM load_issues WHERE starts_with(reason, $p)", {"p": IMPLAUSIBLE})
+    limit = f"{s.max_plausible_days:g} days"
+    q(
+        db.con,
+        f"""INSERT INTO load_issues
+            SELECT source_file, source_row, col, NULL,
+                $p || ' (' || col || ' of ' || round(secs / 86400, 1) || ' days: negative or above '
+                || $limit || '); left out of the time metrics', FALSE
+            FROM (
+                SELECT source_file, source_row, 'first response' AS col,
+                    coalesce(epoch(first_reply_at) - epoch(created_at), first_reply_business_minutes * 60) AS secs
+                FROM {TABLE} WHERE ttfr_implausible
+                UNION ALL
+                SELECT source_file, source_row, 'resolution',
+                    coalesce(CASE WHEN end_known THEN epoch(ended_at) - epoch(created_at) END,
+                             resolution_business_minutes * 60)
+                FROM {TABLE} WHERE ttr_implausible)""",
+        {"p": IMPLAUSIBLE, "limit": limit},
+    )

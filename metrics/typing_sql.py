@@ -15,15 +15,20 @@ from metrics.schema import (
     BOOL_VALUES,
     CSAT_NOT_A_RESPONSE,
     CSAT_WORDS,
+    DIRECTION_VALUES,
     HANDLER_VALUES,
     NULL_TOKENS,
-    STATUS_VALUES,
+    STATUS_WORDS,
 )
 
 ISO_AWARE = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)"
 ISO_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?)?"
 ISO_SLASH = r"\d{4}/\d{2}/\d{2}( \d{1,2}:\d{2}(:\d{2})?)?"
 NUMERIC = r"\d+(\.\d+)?"
+RFC2822 = r"[A-Za-z]{3},? [0-9A-Za-z :+\-]{15,40}"
+RFC2822_FORMATS = (
+    "['%a %b %d %H:%M:%S %z %Y', '%a, %d %b %Y %H:%M:%S %z', '%a, %d %b %Y %H:%M %z', '%a %d %b %Y %H:%M:%S %z']"
+)
 DAYMONTH = r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(,?\s+\d{1,2}:\d{2}(:\d{2})?(\s?[AaPp][Mm])?)?"
 
 _TIME_FORMATS = ["", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I:%M%p"]
@@ -91,9 +96,27 @@ def author(v: str) -> tuple[str, str]:
 
 
 def status(v: str) -> tuple[str, str]:
-    """Normalised to resolved / abandoned / open; anything else is `other` (never an error)."""
-    val = f"CASE WHEN {v} IS NULL THEN NULL ELSE coalesce({_case_map(f'lower({v})', STATUS_VALUES)}, 'other') END"
-    return val, "NULL"
+    """Normalised to abandoned / open / resolved by whole words (SPEC 8), first list that matches wins;
+    anything else is `other` (not an error: reported per value by the loader)."""
+    words = f"(' ' || trim(regexp_replace(lower({v}), '[^a-z0-9]+', ' ', 'g')) || ' ')"
+    whens = " ".join(
+        f"WHEN {' OR '.join(f'contains({words}, {_lit(chr(32) + w + chr(32))})' for w in ws)} THEN {_lit(cls)}"
+        for cls, ws in STATUS_WORDS
+    )
+    return f"CASE WHEN {v} IS NULL THEN NULL {whens} ELSE 'other' END", "NULL"
+
+
+def direction(v: str) -> tuple[str, str]:
+    return enum(v, DIRECTION_VALUES, "direction (inbound or outbound)")
+
+
+def count(v: str, decimal: str) -> tuple[str, str]:
+    """A count, or yes/no read as 1/0 (a reopened flag)."""
+    num = _double(v, decimal)
+    whens = " ".join(f"WHEN {_lit(k)} THEN {1.0 if b else 0.0}" for k, b in BOOL_VALUES.items())
+    val = f"coalesce({num}, CASE lower({v}) {whens} END)"
+    err = f"CASE WHEN {v} IS NOT NULL AND ({val}) IS NULL THEN 'not a count or yes/no: ' || {v} END"
+    return val, err
 
 
 def boolean(v: str) -> tuple[str, str]:
@@ -190,7 +213,8 @@ def _strptime_formats(order: str) -> str:
 def timestamp_parts(v: str, order: str | None) -> tuple[str, str]:
     """(aware TIMESTAMPTZ, naive local TIMESTAMP) parses of one cell; at most one is non-NULL.
 
-    Aware: ISO 8601 with Z/offset, epoch seconds (>= 1e8) or milliseconds (>= 1e11).
+    Aware: ISO 8601 with Z/offset, RFC 2822 / HTTP dates with a zone, epoch seconds (>= 1e8) or milliseconds
+    (>= 1e11).
     Naive: ISO without offset, YYYY/MM/DD, DD/MM/YYYY or MM/DD/YYYY (order decided per
     column; `.` and `-` separators too), Excel serial days (20000-80000).
     """
@@ -200,6 +224,9 @@ def timestamp_parts(v: str, order: str | None) -> tuple[str, str]:
         f"CASE WHEN {v}[-1] IN ('Z', 'z') AND {v}[11] IN ('T', ' ') AND {v}[5] = '-' "
         f"AND TRY_CAST({v} AS TIMESTAMPTZ) IS NOT NULL THEN TRY_CAST({v} AS TIMESTAMPTZ) "
         f"WHEN regexp_full_match({v}, '{ISO_AWARE}') THEN TRY_CAST(regexp_replace({iso}, '\\s*GMT$', 'Z') AS TIMESTAMPTZ) "
+        # RFC 2822 / HTTP / Twitter forms: Tue Oct 31 22:10:47 +0000 2017, Tue, 31 Oct 2017 22:10:47 GMT
+        f"WHEN regexp_full_match({v}, '{RFC2822}') THEN try_strptime(regexp_replace({v}, ' (GMT|UTC|UT|Z)$', ' +0000'), "
+        f"{RFC2822_FORMATS}) "
         f"WHEN regexp_full_match({v}, '{NUMERIC}') AND TRY_CAST({v} AS DOUBLE) >= 1e11 "
         f"THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000) "
         f"WHEN regexp_full_match({v}, '{NUMERIC}') AND TRY_CAST({v} AS DOUBLE) >= 1e8 "

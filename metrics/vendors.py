@@ -55,6 +55,19 @@ def _plus(ts: str, amount: str, seconds_per_unit: int) -> str:
     )
 
 
+def _hms_minutes(col: str, plain_per_minute: float = 1.0) -> str:
+    """Freshdesk durations: `HH:MM[:SS]` (hours may exceed 24) as minutes; a plain number times
+    `plain_per_minute` (60 for the `(in hrs)` columns)."""
+    plain = col if plain_per_minute == 1.0 else f"CAST(TRY_CAST({col} AS DOUBLE) * {plain_per_minute:g} AS VARCHAR)"
+    return (
+        f"CASE WHEN regexp_full_match({col}, '\\d+:\\d\\d(:\\d\\d)?') THEN CAST("
+        f"TRY_CAST(split_part({col}, ':', 1) AS DOUBLE) * 60 + "
+        f"TRY_CAST(split_part({col}, ':', 2) AS DOUBLE) + "
+        f"coalesce(TRY_CAST(nullif(split_part({col}, ':', 3), '') AS DOUBLE), 0) / 60 AS VARCHAR) "
+        f"ELSE {plain} END"
+    )
+
+
 def _has_tag(tags: str, tag: str) -> str:
     return f"regexp_matches(lower(coalesce({tags}, '')), '(^|[^a-z0-9_]){tag}([^a-z0-9_]|$)')"
 
@@ -75,13 +88,23 @@ PROFILES: tuple[Profile, ...] = (
             "ended_at": "solved_at",
             "status": "status",
             "csat": "satisfaction_score",
+            "reopened": "reopens",
+            "replies": "replies",
+            "first_reply_minutes": "first_reply_time_in_minutes",
+            "first_reply_business_minutes": "first_reply_time_in_minutes_within_business_hours",
+            "resolution_minutes": "full_resolution_time_in_minutes",
+            "resolution_business_minutes": "full_resolution_time_in_minutes_within_business_hours",
         },
         {
-            "first_response_at": (_plus("{created_at}", "{first_reply_time_in_minutes}", 60),),
             "issue_category": ("nullif({list_field_category}, '')", "nullif({ticket_type}, '')"),
+            "csat_offered": (
+                "CASE lower(trim({satisfaction_score})) WHEN 'offered' THEN 'true' WHEN 'not offered' THEN 'false' "
+                "WHEN 'unoffered' THEN 'false' END",
+            ),
         },
         note="Zendesk CSV times are in the account's time zone: set it under Loading if it is not UTC. "
-        "Business-hours durations are not used as calendar times.",
+        "Business-hours durations feed only the business-hours times; Via OutBound tickets are outbound; "
+        "Reopens above 0 count as the customer coming back.",
     ),
     Profile(
         "zendesk_fivetran_ticket",
@@ -240,6 +263,17 @@ PROFILES: tuple[Profile, ...] = (
         "'unknown') || '), not a message' END)",
         timezone="UTC",
     ),
+    Profile(
+        "intercom_fivetran_company",
+        "Intercom company_history (Fivetran), as accounts",
+        "accounts",
+        ("id", "company_id", "monthly_spend", "plan_name|plan_id"),
+        {"account_id": "id", "segment": "plan_name"},
+        {"arr": ("CAST(TRY_CAST({monthly_spend} AS DOUBLE) * 12 AS VARCHAR)",)},
+        skip=_SCD,
+        timezone="UTC",
+        note="Monthly spend x 12 is the ARR; the plan name is the segment; the latest version of each company is kept.",
+    ),
     # ------------------------------------------------------------------ Freshdesk
     Profile(
         "freshdesk_csv",
@@ -265,15 +299,13 @@ PROFILES: tuple[Profile, ...] = (
                 "WHEN lower({survey_results|survey_result}) LIKE '%neutral%' THEN 'okay' "
                 "ELSE {survey_results|survey_result} END",
             ),
-            "handle_minutes": (
-                "CASE WHEN regexp_full_match({time_tracked}, '\\d+:\\d\\d(:\\d\\d)?') THEN CAST("
-                "TRY_CAST(split_part({time_tracked}, ':', 1) AS DOUBLE) * 60 + "
-                "TRY_CAST(split_part({time_tracked}, ':', 2) AS DOUBLE) + "
-                "coalesce(TRY_CAST(nullif(split_part({time_tracked}, ':', 3), '') AS DOUBLE), 0) / 60 AS VARCHAR) "
-                "ELSE {time_tracked} END",
-            ),
+            "handle_minutes": (_hms_minutes("{time_tracked}"),),
+            "first_reply_business_minutes": (_hms_minutes("{first_response_time_in_hrs}", 60),),
+            "resolution_business_minutes": (_hms_minutes("{resolution_time_in_hrs}", 60),),
+            "replies": ("{agent_interactions}",),
         },
-        note="Survey results are read by keyword (happy / neutral / unhappy); Time tracked is the agents' handle time.",
+        note="Survey results are read by keyword (happy / neutral / unhappy); Time tracked is the agents' handle time; "
+        "First response and Resolution time (in hrs) are business-hours durations; Source Outbound Email is outbound.",
     ),
     # ------------------------------------------------------------------ Help Scout
     Profile(
@@ -369,6 +401,66 @@ PROFILES: tuple[Profile, ...] = (
 )
 
 BY_ID = {p.id: p for p in PROFILES}
+
+
+@dataclass(frozen=True)
+class SideTable:
+    """A vendor table that holds no conversations, messages or accounts: named and skipped (SPEC 8)."""
+
+    label: str
+    signature: tuple[str, ...]  # every group ("a|b") must be present
+
+
+_SYNCED = "fivetran_synced|company_synced"
+SIDE_TABLES: tuple[SideTable, ...] = (
+    # Zendesk (Fivetran)
+    SideTable("Zendesk organization table", ("shared_tickets", _SYNCED)),
+    SideTable("Zendesk group table", ("id", "name", "url", "created_at", "updated_at", "fivetran_deleted")),
+    SideTable("Zendesk brand table", ("brand_url", _SYNCED)),
+    SideTable("Zendesk organization tags", ("organization_id", "tag", _SYNCED)),
+    SideTable("Zendesk organization domain names", ("organization_id", "domain_name")),
+    SideTable("Zendesk schedule table", ("start_time", "end_time", "time_zone", _SYNCED)),
+    SideTable("Zendesk schedule holidays", ("schedule_id", "start_date", "end_date")),
+    SideTable("Zendesk daylight-saving table", ("daylight_offset", "time_zone")),
+    SideTable("Zendesk time zone table", ("time_zone", "standard_offset")),
+    SideTable("Zendesk audit log", ("action", "actor_id", "change_description")),
+    SideTable("Zendesk ticket field history", ("field_name", "ticket_id", "value")),
+    SideTable("Zendesk ticket form history", ("display_name", "end_user_visible")),
+    SideTable("Zendesk ticket schedules", ("ticket_id", "schedule_id")),
+    SideTable("Zendesk ticket SLA policies", ("ticket_id", "sla_policy_id")),
+    SideTable("Zendesk SLA policy metrics", ("sla_policy_id", "metric", "target")),
+    SideTable("Zendesk ticket tags", ("ticket_id", "tag", _SYNCED)),
+    SideTable("Zendesk user tags", ("user_id", "tag", _SYNCED)),
+    # Intercom (Fivetran)
+    SideTable("Intercom admin table", ("id", "job_title", "email", "name", _SYNCED)),
+    SideTable("Intercom team members", ("admin_id", "team_id")),
+    SideTable("Intercom help-center article history", ("collection_id", "section_id", "author_id")),
+    SideTable("Intercom help-center collection history", ("help_center_id", "parent_id", "icon")),
+    SideTable("Intercom help center history", ("identifier", "website_turned_on")),
+    SideTable("Intercom company tags", ("company_id", "tag_id")),
+    SideTable("Intercom contact companies", ("company_id", "contact_id")),
+    SideTable("Intercom contact tags", ("contact_id", "tag_id")),
+    SideTable("Intercom conversation tags", ("conversation_id", "tag_id")),
+    SideTable("Intercom conversation contacts", ("conversation_id", "contact_id", _SYNCED)),
+    SideTable("Intercom contact table", ("id", "role", "email", "signed_up_at|last_seen_at|last_replied_at")),
+    # Salesforce (Fivetran / API names)
+    SideTable("Salesforce user table", ("id", "alias", "username|community_nickname")),
+    SideTable("Salesforce contact table", ("id", "account_id", "email", "first_name|firstname", "last_name|lastname")),
+    SideTable("Salesforce opportunity table", ("account_id", "amount", "close_date|closedate", "stage_name|stagename")),
+    # Last: the loosest shape (id and name only), after every table that has more.
+    SideTable("Intercom team or tag table", ("id", "name", "fivetran_deleted", _SYNCED)),
+)
+
+
+def side_table(headers: list[str]) -> str | None:
+    """The vendor side table these headers are (a table that holds no conversations, messages or accounts)."""
+    norm = _norm_index(headers)
+    for t in SIDE_TABLES:
+        if all(_pick(g, norm, headers) is not None for g in t.signature):
+            return t.label
+    return None
+
+
 _REF = re.compile(r"\{([^{}@]+)\}")
 _LOOKUP_REF = re.compile(r"\{@([a-z_]+)(?::([a-z0-9_|]+))?\}")
 _CATEGORY = "list_field_category"  # a Zendesk `<Title> [list]` custom field

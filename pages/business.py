@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from metrics import aggregate, business, charts
+from metrics.settings import SettingsError
 from ui.frame import inside_frame
 from ui.state import change_settings, session, signals_or_stop
 from ui.text import md_escape
@@ -17,7 +18,7 @@ s = session()
 st.title("Business impact")
 signals_or_stop(s)
 
-st.subheader("Cost inputs (in your currency)")
+st.subheader(f"Cost inputs (in {s.settings.currency})")
 COST_INPUTS = {
     "license_per_month": ("License per month", 100.0),
     "ai_fee_per_conversation": ("AI fee per conversation", 0.01),
@@ -26,11 +27,23 @@ COST_INPUTS = {
     "human_minutes_per_conversation": ("Agent minutes per conversation*", 1.0),
     "escalation_minutes": ("Agent minutes per escalation*", 1.0),
 }
+input_cols = st.columns(7)
 costs = {
     name: col.number_input(label, 0.0, value=float(getattr(s.settings, name)), step=step, key="cost-" + name)
-    for col, (name, (label, step)) in zip(st.columns(6), COST_INPUTS.items())
+    for col, (name, (label, step)) in zip(input_cols, COST_INPUTS.items())
 }
-change_settings(s.settings.replace(**costs))
+currency = input_cols[6].text_input("Currency (ISO code)", s.settings.currency, max_chars=3, key="cost-currency")
+try:
+    change_settings(s.settings.replace(**costs, currency=currency or "USD"))
+except SettingsError as e:
+    st.error(str(e))
+    change_settings(s.settings.replace(**costs))
+cur = s.settings.currency
+if s.settings.example_prices:
+    st.warning(
+        "These costs use example prices: enter your license, AI fees, agent cost per hour and minutes above. "
+        f"Still at the example values: {', '.join(COST_INPUTS[k][0].rstrip('*') for k in s.settings.example_prices)}."
+    )
 months = business.monthly(s.db, s.settings)
 res = business.cost_results(months, s.settings)
 tr = aggregate.compute(s.db, s.settings, ["true_resolution_rate"])[aggregate.ALL]["true_resolution_rate"].value
@@ -51,9 +64,9 @@ cols[2].metric(
     "observed true-resolution rate.",
 )
 st.caption(
-    f"Inputs behind these figures: {lic} license months x {s.settings.license_per_month:,.2f}; fees "
-    f"{s.settings.ai_fee_per_conversation:,.2f} per AI conversation and {s.settings.ai_fee_per_resolution:,.2f} per "
-    f"true resolution; agents at {s.settings.human_cost_per_hour:,.2f} per hour. *Minutes settings were used for "
+    f"Inputs behind these figures: {lic} license months x {s.settings.license_per_month:,.2f} {cur}; fees "
+    f"{s.settings.ai_fee_per_conversation:,.2f} {cur} per AI conversation and {s.settings.ai_fee_per_resolution:,.2f} "
+    f"{cur} per true resolution; agents at {s.settings.human_cost_per_hour:,.2f} {cur} per hour. *Minutes settings were used for "
     f"{fallback:,} conversations without handle_minutes; the rest use their own. Capacity uses each category's mean "
     f"human handle time. Pending conversations carry cost but are never resolutions."
 )
@@ -90,9 +103,9 @@ st.dataframe(
     hide_index=True,
     width="stretch",
     column_config={
-        k: st.column_config.NumberColumn(format="%.2f")
+        k: st.column_config.NumberColumn(format=f"%.2f {cur}" if "ost" in k or "License per" in k else "%.1f")
         for k in table.columns
-        if "ost" in k or "hours" in k or "FTE" in k
+        if "ost" in k or "hours" in k or "FTE" in k or "License per" in k
     },
 )
 

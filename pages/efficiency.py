@@ -37,7 +37,13 @@ st.subheader("How fast: AI vs human")
 a, b = st.columns(2)
 ttfr = efficiency.time_quantiles(s.db, "ttfr_s", {"AI": "is_ai", "Human": "is_human"})
 ttr = efficiency.time_quantiles(
-    s.db, "ttr_s", {"AI (truly resolved)": "is_ai AND truly_resolved", "Human (resolved)": "is_human AND resolved"}
+    s.db,
+    "ttr_s",
+    {
+        "AI (not handed over)": "is_ai AND NOT escalated AND resolved_end",
+        "AI handed over": "is_ai AND escalated AND resolved_end",
+        "Human": "is_human AND resolved_end",
+    },
 )
 a.plotly_chart(charts.quantile_boxes(ttfr, "First response time (box: 25-75%, whiskers: 10-90%)"), width="stretch")
 b.plotly_chart(charts.quantile_boxes(ttr, "Time to resolution (box: 25-75%, whiskers: 10-90%)"), width="stretch")

@@ -15,7 +15,7 @@ inside_frame()
 s = session()
 st.title("Overview")
 info = signals_or_stop(s)
-d = data_block(s.db)
+d = data_block(s.db, s.settings)
 HEADLINE = list(registry.HEADLINE)
 overall = aggregate.compute(s.db, s.settings, HEADLINE)[aggregate.ALL]
 change = aggregate.period_change(s.db, s.settings, HEADLINE, days=30)

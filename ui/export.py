@@ -30,7 +30,7 @@ def render(s: Session) -> None:
                 "Prepare the Excel summary", width="stretch", key="excel_prepare", on_click=_prepare, args=(s, key)
             )
             return
-        d = data_block(s.db)
+        d = data_block(s.db, s.settings)
         name = f"ai-support-summary_{(d['start'] or '')[:10]}_{(d['end'] or '')[:10]}.xlsx"
         st.download_button(
             "Download the Excel summary",

@@ -52,7 +52,7 @@ def _categories(s: Session) -> list[str]:
 def render(s: Session) -> Settings:
     """Draw the sidebar; returns the settings it shows (also stored in the session)."""
     with st.sidebar:
-        d = data_block(s.db)
+        d = data_block(s.db, s.settings)
         label = "Sample data" if s.is_sample else "Your data"
         st.caption(
             f"**{label}**: {_count(d['conversations'], 'conversation')}, {_count(d['messages'], 'message')}, "

@@ -7,24 +7,36 @@ import io
 import pandas as pd
 import streamlit as st
 
-from metrics import aggregate, insights, monitoring, registry
+from metrics import aggregate, checks, insights, monitoring, registry
 from metrics.aggregate import MetricResult
 from ui.state import Session, remembered
 from ui.text import csv_safe, md_escape
+
+
+def _settings():
+    return st.session_state["support_session"].settings if "support_session" in st.session_state else None
+
+
+def money(value: float | None, decimals: int = 2) -> str:
+    """A money figure with the currency of the settings (SPEC 8: shown with every money figure)."""
+    if value is None:
+        return "no data"
+    s = _settings()
+    return f"{value:,.{decimals}f} {s.currency if s else 'USD'}"
 
 
 def fmt(spec_id: str, r: MetricResult | None) -> str:
     if r is None or r.value is None:
         return "no data"
     spec = registry.get(spec_id)
+    if spec.unit == "currency":
+        return money(r.value)
     if spec.unit == "rate":
         return f"{r.value:.1%}"
     if spec.unit == "seconds":
         return duration(r.value)
     if spec.unit == "score":
         return f"{r.value:.2f}"
-    if spec.unit == "currency":
-        return f"{r.value:,.2f}"
     if spec.unit == "hours":
         return f"{r.value:,.0f} h"
     if spec.unit == "fte":
@@ -63,13 +75,16 @@ def card(
             else (f"{'+' if diff >= 0 else '-'}{duration(abs(diff))}" if spec.unit == "seconds" else f"{diff:+.2f}")
         )
     n = f" (n = {now.denominator:,})" if now.denominator else ""
+    note = checks.money_note(_settings()) if spec_id in checks.PRICED_IDS and _settings() else None
     col.metric(
         spec.label,
         fmt(spec_id, now),
         delta,
         delta_color="normal" if spec.better == "higher" else "inverse",
-        help=f"{spec.definition}{n} Metric id: {spec.id}.",
+        help=f"{spec.definition}{n} Metric id: {spec.id}." + (f" Note: {note}." if note else ""),
     )
+    if note and now.value is not None:
+        col.caption("Example prices: enter yours on the Business impact page.")
 
 
 def results_table(
@@ -154,7 +169,7 @@ def insight_panel(s: Session, rank: int, i: insights.Insight, key: str) -> None:
     if i.hours_per_month is not None:
         size.append(f"{i.hours_per_month:,.0f} agent hours")
     if i.money_per_month is not None:
-        size.append(f"{i.money_per_month:,.0f} agent cost")
+        size.append(f"{money(i.money_per_month, 0)} agent cost")
     with st.container(border=True):
         st.markdown(f"**{rank}. {insights.KINDS[i.kind]}** · {' · '.join(size)} a month", help=insights.SIZE_HELP)
         st.markdown(md_escape(i.finding))

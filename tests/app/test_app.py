@@ -178,9 +178,14 @@ def test_changing_the_license_fee_changes_the_cost_cards():
     at.switch_page("pages/business.py").run()
     assert not at.exception
     before = _metrics(at)["Cost per AI resolution"]
+    assert before.endswith(" USD")  # SPEC 8: the currency is shown with every money figure
+    assert any("example prices" in w.value for w in at.warning)  # nobody entered a price yet
     at.number_input(key="cost-license_per_month").set_value(10_000.0).run()
     after = _metrics(at)["Cost per AI resolution"]
-    assert float(after.replace(",", "")) > float(before.replace(",", ""))
+    assert float(after[:-4].replace(",", "")) > float(before[:-4].replace(",", ""))
+    at.text_input(key="cost-currency").set_value("eur").run()
+    assert _metrics(at)["Cost per AI resolution"].endswith(" EUR")
+    after = _metrics(at)["Cost per AI resolution"]
     at.switch_page("pages/overview.py").run()
     at.switch_page("pages/business.py").run()
     assert _metrics(at)["Cost per AI resolution"] == after  # the setting survives a page change

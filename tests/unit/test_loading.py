@@ -179,8 +179,10 @@ def test_duplicates_first_kept_exact_and_conflicting_reported(load, db):
     assert rows(db.con, "SELECT issue_category, csat FROM conversations") == [("Billing", 5.0)]
     assert [(i["row"], i["reason"]) for i in issues(db)] == [
         (3, "exact duplicate of d.csv row 2 (first one kept)"),
-        (4, "same id as, but different from, d.csv row 2 (first one kept)"),
+        (4, "conversation_id c1: same id as, but different from, d.csv row 2 (first one kept)"),
     ]
+    # SPEC 8: conflicting ids are named in the warnings too, not only by row.
+    assert any("c1" in w and "different content" in w for w in r.warnings)
     f = r.files[0]
     assert (f.read, f.loaded, f.rejected, f.duplicates) == (3, 1, 2, 2)
 
@@ -310,9 +312,22 @@ def test_handled_by_rules(load, db):
 
 
 def test_no_handler_column_means_human_with_a_warning(load, db):
-    r = load(("t.csv", "ticket_id,requester_email,created_at\n1,a@x,2024-01-01\n"))
+    r = load(("t.csv", "ticket_id,requester_email,created_at,status\n1,a@x,2024-01-01,solved\n"))
     assert scalar(db.con, "SELECT handled_by FROM conversations") == "human"
     assert any("all rows treated as human" in w for w in r.warnings)
+
+
+def test_a_file_with_only_the_required_fields_is_not_taken_for_conversations(load, db):
+    """SPEC 8: id, customer and start alone could be any table; one conversation field beyond them is needed."""
+    r = load(("t.csv", "ticket_id,requester_email,created_at,priority\n1,a@x,2024-01-01,high\n"))
+    assert r.files == []
+    assert r.errors == [
+        "t.csv: has an id, a customer and a start time but no other conversation field (status, channel, category, "
+        "end time, first response, CSAT or handler), so it is not taken for a conversations file; map it on the "
+        "Data page."
+    ]
+    r = load(("a.csv", "account_id,name\nA1,Acme\n"))
+    assert r.files == [] and "not taken for an accounts file" in r.errors[0]
 
 
 def test_escalated_fallback_and_ended_at_from_messages(load, db):
@@ -346,7 +361,7 @@ def test_escalated_fallback_and_ended_at_from_messages(load, db):
 
 def test_two_files_feed_one_table_and_extras_are_kept(load, db):
     ai = "conversation_id,customer_id,created_at,handled_by,fin_topic\nA1,u1,2024-01-01,ai,x\n"
-    desk = "ticket_id,requester_email,created_at,priority\nT1,u1,2024-01-02,high\n"
+    desk = "ticket_id,requester_email,created_at,status,priority\nT1,u1,2024-01-02,open,high\n"
     r = load(("fin.csv", ai), ("desk.csv", desk))
     assert [f.table for f in r.files] == ["conversations", "conversations"]
     assert rows(db.con, 'SELECT conversation_id, handled_by, fin_topic, "priority" FROM conversations ORDER BY 1') == [

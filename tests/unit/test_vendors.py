@@ -54,8 +54,9 @@ def test_zendesk_ticket_csv(load, db):
     assert f.mapping.vendor == "zendesk_csv" and f.table == "conversations"
     assert (f.read, f.loaded, f.rejected) == (3, 3, 0)
     c = _conv(db)
-    # Berlin is UTC+2 in April: 20:52 local = 18:52 UTC; first reply 30 minutes later.
-    assert c["101"][1:6] == ("9001", t(2023, 4, 8, 18, 52), t(2023, 4, 9, 6, 52), t(2023, 4, 8, 19, 22), "human")
+    # Berlin is UTC+2 in April: 20:52 local = 18:52 UTC. The first reply is a duration (30 minutes), kept as
+    # first_reply_minutes and turned into the first response by the signals (below), not a made-up timestamp.
+    assert c["101"][1:6] == ("9001", t(2023, 4, 8, 18, 52), t(2023, 4, 9, 6, 52), None, "human")
     assert c["101"][7:11] == ("resolved", 5.0, "Mail", "Password reset")  # Good = top of the scale
     assert c["101"][11] == "Acme"
     # 1900-01-01 is Zendesk's empty date; Offered is not a response
