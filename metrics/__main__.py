@@ -108,9 +108,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = ingest.load(db, files, s, mappings, tables=forced)
         dbmod.lock_down(db)
-        if not result.files:
-            return _fail(" ".join(result.errors) or "no file could be loaded.")
+        if not result.files and result.errors:
+            return _fail(" ".join(result.errors))
         if not dbmod.scalar(db.con, "SELECT count(*) FROM conversations"):
+            for why in result.skipped.values():
+                print(f"note: {why}", file=sys.stderr)
             for err in result.errors:
                 print(f"warning: {err}", file=sys.stderr)
             return _fail(ingest.nothing_loaded(db, result))

@@ -88,7 +88,8 @@ def data_warnings(db: Database, s: Settings) -> list[str]:
     if p.outbound:
         out.append(
             f"{p.outbound:,} outbound conversation{'s' if p.outbound != 1 else ''} (started by your team, e.g. "
-            "Via OutBound) are loaded but left out of every metric and never count as a customer's return."
+            f"Via OutBound) {'are' if p.outbound != 1 else 'is'} loaded but left out of every metric and never "
+            "counts as a customer's return."
         )
     if p.excluded:
         out.append(

@@ -160,7 +160,16 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
     for f in fields:
         header = m.columns.get(f.name)
         if header is None or (f.name == "handled_by" and m.handled_by):
-            if f.name == "handled_by" and m.table == "conversations" and not m.merge:
+            if f.name == "csat_offered" and m.columns.get("csat") in idx:
+                # SPEC 8: a survey column that says Offered / Not offered tells which conversations had one
+                offered = cleaned(f"c{idx[m.columns['csat']]}")
+                inner.append(
+                    f"CASE WHEN lower({offered}) = 'offered' THEN true "
+                    f"WHEN lower({offered}) IN ('not offered', 'unoffered', 'not_offered') THEN false END "
+                    "AS csat_offered__t"
+                )
+                outer.append("csat_offered__t AS csat_offered")
+            elif f.name == "handled_by" and m.table == "conversations" and not m.merge:
                 val = params.bind("hb", m.handled_by or UNKNOWN_HANDLER)
                 outer.append(f"CAST({val} AS VARCHAR) AS handled_by")
                 if not m.handled_by:

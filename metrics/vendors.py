@@ -97,10 +97,6 @@ PROFILES: tuple[Profile, ...] = (
         },
         {
             "issue_category": ("nullif({list_field_category}, '')", "nullif({ticket_type}, '')"),
-            "csat_offered": (
-                "CASE lower(trim({satisfaction_score})) WHEN 'offered' THEN 'true' WHEN 'not offered' THEN 'false' "
-                "WHEN 'unoffered' THEN 'false' END",
-            ),
         },
         note="Zendesk CSV times are in the account's time zone: set it under Loading if it is not UTC. "
         "Business-hours durations feed only the business-hours times; Via OutBound tickets are outbound; "

@@ -357,3 +357,250 @@ def test_answer_bot_messages_make_a_zendesk_ticket_an_ai_conversation(load, db):
     assert c["2"] == ("2", "human", False, None)
     notes = _files(res)["ticket_data.csv"].notes
     assert any(n.startswith("1 of its conversations have the AI answering first") for n in notes)
+
+
+# SPEC 8 on a Zendesk legacy CSV with every column of the real export (../shared/EXPORTS.md 1.1), in its order,
+# values spelled as in the real file: Status New/Open/Pending/Hold/Solved/Closed, Via Mail/OutBound/Web Form,
+# Satisfaction Score blank/Offered/1-5/Bad, 1900-01-01 for empty dates, only the business-hours first reply.
+ZENDESK_FULL_HEADER = (
+    "Summation column,Id,Requester,Requester id,Requester external id,Requester email,Requester domain,Submitter,"
+    "Assignee,Group,Subject,Tags,Status,Priority,Via,Ticket type,Created at,Updated at,Assigned at,Organization,"
+    "Due date,Initially assigned at,Solved at,Resolution time,Satisfaction Score,Group stations,Assignee stations,"
+    "Reopens,Replies,First reply time in minutes,First reply time in minutes within business hours,"
+    "First resolution time in minutes,First resolution time in minutes within business hours,"
+    "Full resolution time in minutes,Full resolution time in minutes within business hours,"
+    "Agent wait time in minutes,Agent wait time in minutes within business hours,Requester wait time in minutes,"
+    "Requester wait time in minutes within business hours,On hold time in minutes,"
+    "On hold time in minutes within business hours,Ticket Category [list]"
+).split(",")
+
+
+def _zendesk_row(**v: str) -> str:
+    base = {"Summation column": "", "Group": "Support", "Priority": "Normal", "Ticket type": "Question"}
+    base.update({"Requester email": f"{v.get('Requester id', 'x')}@example.com", "Updated at": v["Created at"]})
+    base.update(v)
+    return ",".join(base.get(h, "") for h in ZENDESK_FULL_HEADER)
+
+
+ZENDESK_SPEC8 = (
+    "\n".join(
+        [
+            ",".join(ZENDESK_FULL_HEADER),
+            _zendesk_row(
+                **{
+                    "Id": "201",
+                    "Requester id": "7001",
+                    "Status": "Solved",
+                    "Via": "Mail",
+                    "Created at": "2023-05-01 09:00:00",
+                    "Solved at": "2023-05-01 13:00:00",
+                    "Satisfaction Score": "5",
+                    "Reopens": "0",
+                    "Replies": "1",
+                    "First reply time in minutes within business hours": "20",
+                    "Full resolution time in minutes": "240",
+                    "Full resolution time in minutes within business hours": "240",
+                    "Ticket Category [list]": "Billing",
+                }
+            ),
+            _zendesk_row(
+                **{
+                    "Id": "202",
+                    "Requester id": "7001",
+                    "Status": "Solved",
+                    "Via": "Mail",
+                    "Created at": "2023-05-02 09:00:00",
+                    "Solved at": "2023-05-03 09:00:00",
+                    "Satisfaction Score": "Offered",
+                    "Reopens": "1",
+                    "Replies": "3",
+                    "First reply time in minutes within business hours": "60",
+                    "Full resolution time in minutes": "1440",
+                    "Full resolution time in minutes within business hours": "480",
+                    "Ticket Category [list]": "Billing",
+                }
+            ),
+            _zendesk_row(
+                **{
+                    "Id": "203",
+                    "Requester id": "7002",
+                    "Status": "Hold",
+                    "Via": "Mail",
+                    "Created at": "2023-05-01 10:00:00",
+                    "Solved at": "1900-01-01 00:00:00",
+                    "Reopens": "0",
+                    "Replies": "1",
+                    "First reply time in minutes within business hours": "30",
+                    "Ticket Category [list]": "Login",
+                }
+            ),
+            _zendesk_row(
+                **{
+                    "Id": "204",
+                    "Requester id": "7001",
+                    "Status": "Solved",
+                    "Via": "OutBound",
+                    "Created at": "2023-05-01 11:00:00",
+                    "Solved at": "2023-05-01 11:30:00",
+                    "Reopens": "0",
+                    "Replies": "1",
+                    "Ticket Category [list]": "Billing",
+                }
+            ),
+            _zendesk_row(
+                **{
+                    "Id": "205",
+                    "Requester id": "7002",
+                    "Status": "Pending",
+                    "Via": "Mail",
+                    "Created at": "2023-05-02 12:00:00",
+                    "Solved at": "1900-01-01 00:00:00",
+                    "Reopens": "0",
+                    "Replies": "0",
+                    "Ticket Category [list]": "Login",
+                }
+            ),
+            _zendesk_row(
+                **{
+                    "Id": "206",
+                    "Requester id": "7004",
+                    "Status": "Closed",
+                    "Via": "Web Form",
+                    "Created at": "2023-05-20 09:00:00",
+                    "Solved at": "2023-05-20 09:45:00",
+                    "Satisfaction Score": "Bad",
+                    "Reopens": "0",
+                    "Replies": "1",
+                    "First reply time in minutes within business hours": "10",
+                    "Full resolution time in minutes": "45",
+                    "Full resolution time in minutes within business hours": "45",
+                    "Ticket Category [list]": "Shipping",
+                }
+            ),
+        ]
+    )
+    + "\n"
+)
+
+
+def test_zendesk_full_export_spec8_numbers_by_hand(load, db):
+    from metrics import aggregate, checks, report, signals
+
+    res = load(("export.csv", ZENDESK_SPEC8))
+    f = _files(res)["export.csv"]
+    assert f.mapping.vendor == "zendesk_csv" and (f.read, f.loaded, f.rejected) == (6, 6, 0)
+    s = Settings()
+    signals.compute(db, s)
+    d = report.data_block(db, s)
+    assert (d["conversations"], d["outbound_conversations"], d["unknown_end_conversations"]) == (6, 1, 2)
+    sig = {
+        r[0]: r[1:]
+        for r in db.con.execute(
+            "SELECT conversation_id, status_class, returned, matured, survey_offered FROM signals ORDER BY 1"
+        ).fetchall()
+    }
+    # 204 (Via OutBound) is in no metric; 201 returned (202, same requester and category, within 72 h),
+    # 202 was reopened, 203 returned (205, same requester and category; 203's end is unknown, so its window
+    # starts at its creation); 206 is pending (created at the end of the data).
+    assert sig == {
+        "201": ("resolved", True, True, True),
+        "202": ("resolved", True, True, True),
+        "203": ("open", True, True, False),
+        "205": ("open", False, True, False),
+        "206": ("resolved", False, False, True),
+    }
+    m = aggregate.compute(db, s)[aggregate.ALL]
+
+    def nd(mid):
+        return (m[mid].numerator, m[mid].denominator)
+
+    assert nd("fcr_rate_human") == (0, 4)  # 205 did not return but is still pending: not a resolution
+    assert nd("return_rate_human") == (3, 4)
+    # resolved ends: 201 4 h, 202 24 h, 206 45 min -> median 4 h; p90 = 4 h + 0.8 x 20 h = 20 h
+    assert (m["ttr_median_s_human"].value, m["ttr_median_s_human"].denominator) == (14400.0, 3)
+    assert m["ttr_p90_s_human"].value == pytest.approx(72000.0)
+    # only the business-hours first reply exists: calendar TTFR is unknown, business TTFR median of 10/20/30/60 min
+    assert m["ttfr_median_s_human"].value is None
+    assert (m["ttfr_business_median_s_human"].value, m["ttfr_business_median_s_human"].denominator) == (1500.0, 4)
+    assert m["ttr_business_median_s_human"].value == 14400.0  # 240, 480, 45 minutes
+    # surveys offered: 201 (answered 5), 202 (Offered), 206 (answered Bad = 1) -> 2 of 3 answered, mean 3
+    assert nd("csat_response_rate_human") == (2, 3) and m["csat_mean_human"].value == 3.0
+    assert nd("one_touch_rate_human") == (2, 3)  # 201 and 206 took one reply, 202 three
+    warnings = checks.data_warnings(db, s)
+    assert any(w.startswith("1 outbound conversation ") for w in warnings)
+    assert any(w.startswith("2 of 5 conversations have no known end") for w in warnings)
+    assert not any("issue_category" in w or "heavy" in w for w in warnings)
+
+
+def _folder(name: str) -> list[tuple[str, bytes]]:
+    return [(p.name, p.read_bytes()) for p in sorted((FIXTURES / name).glob("*.csv"))]
+
+
+def test_whole_fivetran_zendesk_folder_at_once(db):
+    """Every seed file given at once: tickets, comments, chats load; the 20 side tables are named and skipped."""
+    from metrics import aggregate, checks, ingest, signals
+
+    files = _folder("fivetran_zendesk")
+    assert len(files) == 26
+    res = ingest.load(db, files, Settings())
+    used = {f.name: (f.table, f.loaded) for f in res.files}
+    assert used == {
+        "ticket_data.csv": ("conversations", 8),  # 10 rows, 2 deleted
+        "ticket_comment_data.csv": ("messages", 0),  # authors are not in the user seed (placeholder ids)
+        "ticket_chat_event_data.csv": ("messages", 1),
+        "ticket_chat_data.csv": ("lookup", 10),
+        "user_data.csv": ("lookup", 10),
+        "user_data_snowflake.csv": ("lookup", 10),
+    }
+    assert len(res.skipped) == 20 and res.errors == []
+    assert "group_data.csv looks like the Zendesk group table" in res.skipped["group_data.csv"]
+    assert "organization_data.csv looks like the Zendesk organization table" in res.skipped["organization_data.csv"]
+    assert db.con.execute("SELECT count(*) FROM accounts").fetchone() == (0,)  # never 45 'accounts' again
+    s = Settings()
+    signals.compute(db, s)
+    m = aggregate.compute(db, s)[aggregate.ALL]
+    # The ticket table has no solved time: the 7 human tickets have no known end, so no resolution time (not 0 s).
+    assert m["ttr_median_s_human"].value is None
+    assert any(w.startswith("ttr_median_s_human: needs a known end") for w in aggregate.warnings_for(db))
+    assert checks.population(db, s).unknown_end == 7
+    # Ticket 6605 was answered by Answer Bot in a 2023 chat, 3.5 years after it was created (2020-05-26):
+    # implausible first response and resolution times, reported and left out.
+    implausible = db.con.execute(
+        'SELECT file, "row", "column" FROM load_issues WHERE reason LIKE \'implausible%\' ORDER BY 3'
+    ).fetchall()
+    assert implausible == [("ticket_data.csv", 11, "first response"), ("ticket_data.csv", 11, "resolution")]
+    assert m["ttr_median_s_ai"].value is None
+
+
+def test_whole_fivetran_intercom_folder_at_once(db):
+    from metrics import aggregate, ingest, signals
+
+    res = ingest.load(db, _folder("fivetran_intercom"), Settings())
+    used = {f.name: (f.table, f.read, f.loaded, f.rejected) for f in res.files}
+    assert used == {
+        "company_history_data.csv": ("accounts", 9, 9, 0),  # Intercom's company table is an accounts table
+        "conversation_history_data.csv": ("conversations", 9, 2, 7),  # 7 earlier Fivetran versions
+        "conversation_part_history_data.csv": ("messages", 9, 0, 9),  # close events and a note, no text
+    }
+    assert len(res.skipped) == 14
+    assert "contact_history_data.csv" in res.skipped  # no longer 9 extra 'conversations'
+    assert db.con.execute("SELECT count(*) FROM conversations").fetchone() == (2,)
+    # both conversations are closed (latest version) but the table has no close time: TTR unknown, not 0 s
+    s = Settings()
+    signals.compute(db, s)
+    assert db.con.execute("SELECT status, end_known FROM conversations").fetchall() == [
+        ("resolved", False),
+        ("resolved", False),
+    ]
+    m = aggregate.compute(db, s)[aggregate.ALL]
+    assert m["ttr_median_s_human"].value is None
+
+
+def test_whole_fivetran_salesforce_folder_at_once(db):
+    from metrics import ingest
+
+    res = ingest.load(db, _folder("fivetran_salesforce"), Settings())
+    assert [(f.name, f.table) for f in res.files] == [("sf_account_data.csv", "accounts")]
+    assert sorted(res.skipped) == ["sf_contact_data.csv", "sf_opportunity_data.csv", "sf_user_data.csv"]
+    assert "Salesforce user table" in res.skipped["sf_user_data.csv"]
+    assert res.errors == ["No conversations file was loaded; upload a conversations or tickets export."]
