@@ -9,6 +9,7 @@ from metrics.schema import IngestError
 from ui import quality
 from ui.frame import inside_frame
 from ui.state import apply_mapping_file, sample_files, session, use_files, use_uploads
+from ui.widgets import data_notices
 
 inside_frame()
 
@@ -62,6 +63,8 @@ for err in result.errors:
     st.error(quality.escape(err))
 
 quality.summary(s)
+if s.db is not None and s.result.files:
+    data_notices(s, "data")
 quality.capabilities(s)
 quality.unmapped(s)
 for report in result.files:

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import aggregate, charts, registry, resolution
+from metrics import aggregate, charts, checks, registry, resolution
 from metrics.report import data_block
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
-from ui.widgets import card, current_insights, drill_down, insight_panel
+from ui.widgets import card, current_insights, data_notices, drill_down, insight_panel
 
 inside_frame()
 
@@ -19,11 +19,18 @@ d = data_block(s.db, s.settings)
 HEADLINE = list(registry.HEADLINE)
 overall = aggregate.compute(s.db, s.settings, HEADLINE)[aggregate.ALL]
 change = aggregate.period_change(s.db, s.settings, HEADLINE, days=30)
+pop = checks.population(s.db, s.settings)
+left_out = (
+    f" {pop.counted:,} counted: {pop.outbound:,} outbound and {pop.excluded:,} of excluded customers left out."
+    if pop.counted != pop.loaded
+    else ""
+)
 st.caption(
     f"{d['conversations']:,} conversations ({d['ai_conversations']:,} AI, {d['human_conversations']:,} human) "
-    f"from {d['start'][:10]} to {d['end'][:10]} (UTC). Each card shows the whole period; its arrow shows the "
-    "change from the 30 days before to the last 30 days."
+    f"from {d['start'][:10]} to {d['end'][:10]} (UTC).{left_out} Each card shows the whole period; its arrow shows "
+    "the change from the 30 days before to the last 30 days."
 )
+data_notices(s, "overview")
 cols = st.columns(4) + st.columns(4)
 for col, mid in zip(cols, HEADLINE):
     card(col, mid, overall[mid], change.current[mid], change.previous[mid])

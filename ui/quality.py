@@ -162,8 +162,21 @@ def _apply(name: str, key: str, headers: list[str], old: FileMapping) -> None:
 def unmapped(s: Session) -> None:
     """Files that were read but could not be loaded get the mapping editor too."""
     loaded = {f.name for f in s.result.files}
+    skipped = s.result.skipped
+    if skipped:
+        st.subheader("Not used")
+        st.dataframe(
+            pd.DataFrame([{"File": name, "Why": why} for name, why in skipped.items()]),
+            hide_index=True,
+            width="stretch",
+        )
     for name, raw in s.raws.items():
         if name in loaded:
+            continue
+        if name in skipped:
+            with st.expander(f"{md_escape(name)}: not used (a side table); map it anyway"):
+                st.text("Columns: " + ", ".join(raw.headers[:40]))
+                _mapping_editor(s, name, s.mappings.get(name) or recognise(raw.headers, "conversations"))
             continue
         with st.expander(f"{md_escape(name)}: not loaded yet, map its columns", expanded=True):
             st.text("Columns: " + ", ".join(raw.headers[:40]))

@@ -32,7 +32,7 @@ def _load_toml() -> None:
         st.session_state["settings_error"] = str(e)
         return
     for key, value in loaded.to_dict().items():
-        if key == "appropriate_reason_keywords":
+        if key in ("appropriate_reason_keywords", "excluded_customers"):
             value = ", ".join(value)
         st.session_state[key] = value
         st.session_state["cost-" + key] = value  # the cost inputs on the Business impact page
@@ -162,6 +162,24 @@ def render(s: Session) -> Settings:
                 key="csat_scale_max",
                 help="Scores are normalised to 1-5 from this scale.",
             )
+        with st.expander("Who counts"):
+            excluded = st.text_input(
+                "Customers left out of every metric (ids, comma-separated)",
+                ", ".join(D.excluded_customers),
+                key="excluded_customers",
+                help="Internal, shared or system requesters (a monitoring address, a reseller's shared inbox) whose "
+                "tickets would count as returns of each other. Outbound conversations are always left out.",
+            )
+            plausible = st.number_input(
+                "Longest plausible response or resolution time (days)",
+                1.0,
+                3650.0,
+                D.max_plausible_days,
+                1.0,
+                key="max_plausible_days",
+                bind=URL,
+                help="Longer (or negative) times are listed in the data-quality report and left out of time metrics.",
+            )
         base = st.session_state.pop("loaded_settings", None) or s.settings
         try:
             new = base.replace(
@@ -184,6 +202,8 @@ def render(s: Session) -> Settings:
                 containment_requires_not_abandoned=g3,
                 source_timezone=tz,
                 csat_scale_max=scale,
+                excluded_customers=excluded,
+                max_plausible_days=plausible,
             )
             change_settings(new)
         except SettingsError as e:

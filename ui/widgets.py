@@ -178,3 +178,31 @@ def insight_panel(s: Session, rank: int, i: insights.Insight, key: str) -> None:
             st.caption(md_escape(i.evidence))
             if st.toggle("Show the conversations", key=key + "-show"):
                 conversations_table(s, i.where, i.params, f"{i.kind}-{rank}.csv", key)
+
+
+def _exclude(ids: list[str]) -> None:
+    held = [x.strip() for x in str(st.session_state.get("excluded_customers", "")).split(",") if x.strip()]
+    st.session_state["excluded_customers"] = ", ".join(held + [i for i in ids if i not in held])
+
+
+def _include_all() -> None:
+    st.session_state["excluded_customers"] = ""
+
+
+def data_notices(s: Session, key: str) -> None:
+    """What a leader must know before reading the numbers (SPEC 8), with one-click fixes where there is one."""
+    for w in checks.data_warnings(s.db, s.settings):
+        st.warning(md_escape(w), icon=":material/info:")  # customer ids are user data: escaped
+    heavy = checks.heavy_customers(s.db, s.settings)
+    if heavy:
+        st.button(
+            "Leave "
+            + (f"customer {md_escape(heavy[0].customer_id)}" if len(heavy) == 1 else f"these {len(heavy)} customers")
+            + " out of every metric",
+            key=f"{key}-exclude-heavy",
+            on_click=_exclude,
+            args=([h.customer_id for h in heavy],),
+            icon=":material/person_remove:",
+        )
+    if s.settings.excluded_customers:
+        st.button("Count every customer again", key=f"{key}-include-all", on_click=_include_all)

@@ -230,3 +230,44 @@ def test_data_page_names_the_vendor_export_it_recognised():
     texts = [t.value for t in at.text]
     assert any(t.startswith("Recognised as: Gorgias tickets") for t in texts), texts
     assert at.selectbox(key="map-gorgias.csv-vendor").value == "gorgias"
+
+
+def _heavy_upload() -> str:
+    lines = [f"t{i},monitor@corp,2025-03-0{1 + i % 5}T10:00:00Z,human,solved,Billing" for i in range(100)]
+    lines += [f"c{i},u{i},2025-03-02T10:00:00Z,human,solved,Billing" for i in range(50)]
+    return "conversation_id,customer_id,created_at,handled_by,status,issue_category\n" + "\n".join(lines) + "\n"
+
+
+def test_a_heavy_requester_is_named_and_left_out_in_one_click():
+    at = _upload(_app().run(), "tickets.csv", _heavy_upload())
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+
+    def warnings() -> list[str]:  # the Markdown source is escaped (customer ids are user data)
+        return [w.value.replace("\\", "") for w in at.warning]
+
+    warned = [w for w in warnings() if "monitor@corp" in w]
+    assert warned and "100 conversations (66.7% of all)" in warned[0]
+    at.button(key="overview-exclude-heavy").click().run()
+    assert not at.exception
+    assert any("100 conversations of 1 excluded customer" in w for w in warnings())
+    assert not any("likely an internal" in w for w in warnings())
+    assert at.sidebar.text_input(key="excluded_customers").value == "monitor@corp"
+    assert "50 counted: 0 outbound and 100 of excluded customers left out" in at.caption[0].value
+    at.button(key="overview-include-all").click().run()
+    assert any("likely an internal" in w for w in warnings())
+
+
+def test_a_side_table_next_to_tickets_is_shown_as_not_used():
+    at = _app().run()
+    at.switch_page("pages/data.py").run()
+    group = "id,_fivetran_deleted,_fivetran_synced,created_at,name,updated_at,url\n1,f,2024-01-01,2024-01-01,Support,2024-01-01,u\n"
+    at.file_uploader(key="uploads").set_value(
+        [("tickets.csv", _heavy_upload().encode(), "text/csv"), ("group_data.csv", group.encode(), "text/csv")]
+    ).run()
+    assert not at.exception
+    assert "Not used" in [h.value for h in at.subheader]
+    table = next(d.value for d in at.dataframe if "Why" in d.value.columns)
+    assert list(table["File"]) == ["group_data.csv"]
+    assert "Zendesk group table" in table["Why"][0]
+    assert not at.error
