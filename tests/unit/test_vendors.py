@@ -131,6 +131,42 @@ def test_freshdesk_ticket_export(load, db):
     assert c["3002"][12] == pytest.approx(90.25)  # 01:30:15 tracked
 
 
+FRESHDESK_SPEC8 = FRESHDESK + (
+    "3003,Any news,z,Waiting on Third Party,Low,Email,Question,Ana,Tier 1,2024-05-03 09:00:00,,,,"
+    "2024-05-03 10:00:00,2024-05-03 09:30:00,,00:30:00,,1,1,,,,,Shop,Cy,cy@x.com,79,\n"
+    "3004,Renewal offer,w,Closed,Low,Outbound Email,Question,Ana,Tier 1,2024-05-03 09:00:00,,"
+    "2024-05-03 09:05:00,,2024-05-03 09:05:00,,,,,1,0,,,,,Shop,Di,di@x.com,80,\n"
+    "3005,Refund,v,Pending Customer Response,Low,Email,Refund,Ana,Tier 1,2024-05-04 09:00:00,,,,"
+    "2024-05-04 09:00:00,,,1.5,,0,1,,,,,Shop,Ed,ed@x.com,81,\n"
+)
+
+
+def test_freshdesk_spec8_statuses_outbound_and_business_hours(load, db):
+    from metrics import aggregate, signals
+
+    load(("freshdesk.csv", FRESHDESK_SPEC8))
+    rows_ = db.con.execute(
+        "SELECT conversation_id, status, direction, replies, first_reply_business_minutes, "
+        "resolution_business_minutes FROM conversations ORDER BY 1"
+    ).fetchall()
+    assert rows_ == [
+        ("3001", "resolved", "inbound", 2.0, 20.0, 150.0),  # 00:20:00 and 02:30:00 in hours:minutes:seconds
+        ("3002", "open", "inbound", 0.0, None, None),
+        ("3003", "open", "inbound", 1.0, 30.0, None),  # Waiting on Third Party is open, not resolved
+        ("3004", "resolved", "outbound", 1.0, None, None),  # Source Outbound Email
+        ("3005", "open", "inbound", 0.0, 90.0, None),  # Pending Customer Response; 1.5 (in hrs) = 90 minutes
+    ]
+    s = Settings()
+    signals.compute(db, s)
+    m = aggregate.compute(db, s)[aggregate.ALL]
+    # business first reply of the human rows that count (3004 is outbound): 20, 30, 90 minutes
+    assert m["ttfr_business_median_s_human"].value == pytest.approx(30 * 60)
+    assert m["ttfr_business_median_s_human"].denominator == 3
+    # only 3001 has a resolved end among the rows that count: TTR 2.5 h, one-touch no (2 replies)
+    assert (m["ttr_median_s_human"].value, m["ttr_median_s_human"].denominator) == (9000.0, 1)
+    assert (m["one_touch_rate_human"].numerator, m["one_touch_rate_human"].denominator) == (0, 1)
+
+
 HELPSCOUT = (
     "id,number,mailboxId,type,status,state,subject,createdAt,closedAt,primaryCustomer.email,tags,rating\n"
     "5001,12,77,email,closed,published,Hi,2024-06-01T10:00:00Z,2024-06-01T12:00:00Z,a@x.com,billing,Great\n"
