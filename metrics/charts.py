@@ -27,8 +27,9 @@ def leak_waterfall(r: LeakResult) -> go.Figure:
     labels.append("Truly resolved")
     measures.append("total")
     values.append(0)
-    texts = [f"{r.ai:,}", f"-{r.escalated:,}", f"-{r.pending:,}", f"{r.deflected_matured:,}"]
-    texts += [f"-{n:,}" for _, _, n in r.leaks] + [f"{r.truly_resolved:,}"]
+    texts = [f"{r.ai:,}", f"-{r.escalated:,}" if r.escalated else "0", f"-{r.pending:,}" if r.pending else "0"]
+    texts.append(f"{r.deflected_matured:,}")
+    texts += [f"-{n:,}" if n else "0" for _, _, n in r.leaks] + [f"{r.truly_resolved:,}"]
     fig = go.Figure(
         go.Waterfall(
             x=labels,
