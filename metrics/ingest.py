@@ -20,15 +20,30 @@ from metrics import vendors
 from metrics.db import Database, dicts, ident, many, q, rows, table_exists
 from metrics.mapping import FileMapping, not_confident, recognise
 from metrics.readers import Issue, Limits, RawFile, read_file, too_large
-from metrics.schema import SQL_TYPES, TABLES, IngestError, normalise_header
+from metrics.schema import INTERNAL_NAMES, SQL_TYPES, TABLES, IngestError, normalise_header
 from metrics.settings import Settings
 from metrics.signals import SIGNAL_COLUMNS
 
 ISSUES_TABLE = "load_issues"
+_CANONICAL = {f.name for fields in TABLES.values() for f in fields}
 # handled_by of rows from a file without an AI column: human unless their messages show the AI answering first.
 UNKNOWN_HANDLER = "(unknown)"
 # Names the loaded or derived tables use themselves; an uploaded extra column with one is renamed.
 RESERVED = {"source_file", "source_row", "ended_at_derived", "end_known", "seq", *SIGNAL_COLUMNS}
+
+
+def is_internal_name(header: str) -> bool:
+    """Whether an uploaded column name could meet a name the loader, the signals or a metric query uses.
+
+    Internal names are canonical fields, computed columns, every name in INTERNAL_NAMES (a test loads a file
+    with every identifier of this package's source as a column), anything with a double underscore
+    (staging) and the positional raw names (c0, v_c0).
+    """
+    low = header.strip().lower()
+    if low in RESERVED or low in INTERNAL_NAMES or low in _CANONICAL or "__" in low:
+        return True
+    body = low[2:] if low.startswith("v_") else low
+    return body.startswith("c") and body[1:].isdigit()
 
 
 @dataclass
@@ -245,12 +260,18 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
         errs.append((n, header, f"{n}__e"))
 
     mapped = set(m.columns.values())
-    canon = {f.name for f in fields} | RESERVED
+    taken = {h.lower() for h in raw.headers}
     extras = []
     for h in raw.headers:
         if h in mapped or h.startswith("column") and h[6:].isdigit():
             continue
-        out_name = h if h.lower() not in canon else f"{h} (source)"
+        out_name = h
+        if is_internal_name(h):  # carried under a name no query of ours uses, and said so
+            out_name = f"{h} (source)"
+            while out_name.lower() in taken:
+                out_name += "'"
+            taken.add(out_name.lower())
+            notes.append(f"column '{h}' is named like a column the app computes; it is kept as '{out_name}'")
         extras.append(out_name)
         inner.append(f"{cleaned('c' + str(idx[h]))} AS {ident(out_name)}")
         outer.append(ident(out_name))

@@ -30,7 +30,16 @@ class FileMapping:
 
     @staticmethod
     def from_dict(d: dict) -> FileMapping:
+        if not isinstance(d, dict):
+            raise IngestError("each file's mapping must be a JSON object with table and columns.")
         known = {k: v for k, v in d.items() if k in FileMapping.__dataclass_fields__}
+        for k, v in known.items():
+            want = _FIELD_TYPES[k]
+            if not isinstance(v, want) or isinstance(v, bool) and want is not bool:
+                raise IngestError(f"mapping field {k!r} must be {_TYPE_WORDS[want]}, not {type(v).__name__}.")
+        cols = known.get("columns", {})
+        if not all(isinstance(c, str) and isinstance(h, str) for c, h in cols.items()):
+            raise IngestError("mapping 'columns' must map field names to column names (text to text).")
         m = FileMapping(**known)
         m.validate()
         return m
@@ -63,15 +72,41 @@ class FileMapping:
         return out
 
 
+_FIELD_TYPES = {
+    "table": str,
+    "columns": dict,
+    "handled_by": str,
+    "timezone": str,
+    "csat_scale_max": (int, float),
+    "date_order": str,
+    "decimal": str,
+    "confidence": (int, float),
+    "vendor": str,
+    "merge": bool,
+}
+_TYPE_WORDS = {str: "text", dict: "an object", (int, float): "a number", bool: "true or false"}
+MAX_MAPPING_CHARS = 1_000_000
+
+
 def load_mappings(text: str) -> dict[str, FileMapping]:
     """A saved mapping file: {"file name": {...mapping...}, ...}."""
+    if len(text) > MAX_MAPPING_CHARS:
+        raise IngestError("The mapping file is larger than 1 MB; a mapping file is a few kilobytes.")
     try:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise IngestError(f"The mapping file is not valid JSON ({e.msg}, line {e.lineno}).") from None
+    except RecursionError:
+        raise IngestError("The mapping file is nested too deeply to be a mapping.") from None
     if not isinstance(data, dict):
         raise IngestError("The mapping file must be a JSON object keyed by file name.")
-    return {name: FileMapping.from_dict(m) for name, m in data.items()}
+    out = {}
+    for name, m in data.items():
+        try:
+            out[name] = FileMapping.from_dict(m)
+        except IngestError as e:
+            raise IngestError(f"The mapping file's entry for {name!r}: {e}") from None
+    return out
 
 
 def dump_mappings(mappings: dict[str, FileMapping]) -> str:

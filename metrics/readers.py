@@ -17,6 +17,7 @@ import io
 import json
 import os
 import re
+import xml.etree.ElementTree as ET  # noqa: S405  (ParseError only; parsing goes through defusedxml)
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -417,6 +418,10 @@ def _read_jsonl(db: Database, name: str, data: bytes, limits: Limits) -> RawFile
             arr = json.loads(text)
         except json.JSONDecodeError as e:
             raise IngestError(f"{name} is not valid JSON (line {e.lineno}: {e.msg}).") from None
+        except RecursionError:
+            raise IngestError(f"{name} is JSON nested too deeply to be an export.") from None
+        if not isinstance(arr, list):
+            raise IngestError(f"{name} is JSON but not an array of records or one record per line.")
         lines = [(i, obj) for i, obj in enumerate(arr, 1)]
         notes.append("read as a JSON array; row = position in the array")
     else:
@@ -428,6 +433,8 @@ def _read_jsonl(db: Database, name: str, data: bytes, limits: Limits) -> RawFile
                 lines.append((lineno, json.loads(line)))
             except json.JSONDecodeError as e:
                 issues.append(Issue(name, lineno, None, line[:200], f"not valid JSON ({e.msg})", True))
+            except RecursionError:
+                issues.append(Issue(name, lineno, None, line[:200], "JSON nested too deeply", True))
     for lineno, obj in lines:
         if not isinstance(obj, dict):
             issues.append(Issue(name, lineno, None, str(obj)[:200], "not a JSON object", True))
@@ -440,10 +447,34 @@ def _read_jsonl(db: Database, name: str, data: bytes, limits: Limits) -> RawFile
         raise IngestError(f"{name} has {len(records):,} records; the limit is {limits.max_rows:,}.")
     if not records and not issues:
         raise IngestError(f"{name} has no records.")
-    headers, hnotes = _check_headers(name, list(keys))
-    values = [[_cell_text(r.get(k)) for k in keys] for r in records]
+    try:
+        values = [[_cell_text(r.get(k)) for k in keys] for r in records]
+    except RecursionError:
+        raise IngestError(f"{name} has a value nested too deeply to be an export.") from None
+    replaced = 0
+    clean_keys = []
+    for k in keys:
+        k2, n = _no_surrogates(k)
+        clean_keys.append(k2)
+        replaced += n
+    for row in values:
+        for j, v in enumerate(row):
+            if v is not None and not v.isascii():
+                row[j], n = _no_surrogates(v)
+                replaced += n
+    if replaced:
+        notes.append(f"{replaced:,} lone surrogate escapes (invalid Unicode such as \\ud800) replaced with U+FFFD")
+    headers, hnotes = _check_headers(name, clean_keys)
     table = _store_arrow(db, headers, values, numbers)
     return RawFile(name, table, headers, len(records) + len(issues), issues, notes + hnotes)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a character class: linear time
+
+
+def _no_surrogates(text: str) -> tuple[str, int]:
+    """JSON may escape half a UTF-16 pair (\\ud800), which is no character: replaced by U+FFFD and counted."""
+    return _SURROGATE.subn("\ufffd", text)
 
 
 _ZIP_DANGER = re.compile(rb"<!DOCTYPE|<!ENTITY", re.I)
@@ -473,9 +504,50 @@ def check_xlsx(name: str, data: bytes, limits: Limits) -> None:
                     raise IngestError(f"{name}: {info.filename} contains a DTD or entities; refused.")
 
 
-_FORMULA_NO_VALUE = re.compile(
-    rb'<c [^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*(?:<f[ >][^<]*(?:</f>)?|<f/>)\s*(?:<v\s*/>|<v></v>)?\s*</c>'
-)
+_CELL_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")  # bounded, no nested repetition: linear
+
+
+def _formula_cells_without_value(name: str, xml: bytes) -> list[tuple[str, int]]:
+    """(column letters, sheet row) of formula cells saved without a computed value.
+
+    A streaming XML parse (defusedxml: no entities, no DTDs): linear in the sheet's size, whatever its
+    content, unlike a regular expression over the raw XML.
+    """
+    from defusedxml.ElementTree import iterparse
+
+    out = []
+    try:
+        for _, el in iterparse(io.BytesIO(xml), events=("end",)):
+            if not el.tag.endswith("}c") and el.tag != "c":
+                continue
+            has_formula, value = False, None
+            for child in el:
+                tag = child.tag.rsplit("}", 1)[-1]
+                if tag == "f":
+                    has_formula = True
+                elif tag == "v":
+                    value = child.text
+            if has_formula and not value:
+                m = _CELL_REF.fullmatch(el.get("r") or "")
+                if m:
+                    out.append((m.group(1), int(m.group(2))))
+            el.clear()
+    except ET.ParseError as e:
+        raise IngestError(
+            f"{name}: its first sheet is not well-formed XML (line {e.position[0]}, column {e.position[1]}: "
+            "characters XML does not allow, or a damaged file); save it again from Excel."
+        ) from None
+    return out
+
+
+def _guarded(name: str, rows):
+    """Rows of a read-only sheet; a parse error while streaming becomes one sentence."""
+    try:
+        yield from rows
+    except (ET.ParseError, ValueError, KeyError, TypeError) as e:
+        raise IngestError(
+            f"{name}: its first sheet could not be read ({type(e).__name__}); save it again from Excel."
+        ) from None
 
 
 def _read_xlsx(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:
@@ -486,7 +558,7 @@ def _read_xlsx(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         sheets = sorted(n for n in zf.namelist() if re.match(r"xl/worksheets/sheet\d+\.xml$", n))
         # (column letters, sheet row) of formula cells saved without a computed value
-        no_value = [(c.decode(), int(r)) for c, r in _FORMULA_NO_VALUE.findall(zf.read(sheets[0]))] if sheets else []
+        no_value = _formula_cells_without_value(name, zf.read(sheets[0])) if sheets else []
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many types for a damaged workbook
@@ -502,7 +574,8 @@ def _read_xlsx(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:
         values: list[list[str | None]] = []
         numbers: list[int] = []
         issues: list[Issue] = []
-        for rownum, row in enumerate(ws.iter_rows(values_only=True), 1):
+        rows_iter = ws.iter_rows(values_only=True)
+        for rownum, row in enumerate(_guarded(name, rows_iter), 1):
             cells = [_cell_text(v) for v in row]
             if headers is None:
                 header_row = rownum

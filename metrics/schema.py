@@ -324,3 +324,17 @@ def normalise_header(header: str) -> tuple[str, str | None]:
     h = re.sub(r"\[list\]$", "", h, flags=re.I).strip()
     norm = re.sub(r"[^0-9a-z]+", "_", h.lower()).strip("_")
     return norm, tz
+
+
+# Column and alias names the queries of this package use next to the columns of an uploaded file (build
+# step, signals, business hours, aggregation, insights). An uploaded extra column with one of these names is
+# renamed on loading; tests/unit/test_hostile_names.py loads a file with every identifier of the package
+# source as a column and fails when a name is missing here.
+INTERNAL_NAMES = frozenset(
+    """
+    last_msg typed last_sent first_ai first_human ai_from_messages given_end vendor_end file_has_offers
+    dups dup_id first_file first_row exact rn everything conv bounds msg events load base flags timed resolved
+    t d cid open_now s_first s_last t_first t_last ttfr_raw ttr_raw ttfr_bh_raw ttr_bh_raw ts1 ts2 score text
+    pts cum k c x i p ttfr_bh ttr_bh _all _seg decile min_load max_load conversations matured_ai
+    """.split()
+)

@@ -56,6 +56,8 @@ if mapping_file is not None:
     except IngestError as e:
         st.error(quality.escape(str(e)))
 
+if err := st.session_state.pop("load_error", None):
+    st.error(quality.escape(err))
 result = s.result
 if result is None:
     st.stop()

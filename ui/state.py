@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,9 +121,20 @@ def use_files(
     fp = fingerprint(files)
     if fp == s.fingerprint:
         return False
+    before = (s.files, s.fingerprint, s.is_sample, s.mappings)
     s.files, s.fingerprint, s.is_sample = files, fp, is_sample
     s.mappings = {}
-    _reload(s, report=report)
+    try:
+        _reload(s, report=report)
+    except Exception:  # a bug must not strand the session: keep the data it had, say so in one sentence
+        logging.getLogger(__name__).exception("loading uploaded files failed")
+        names = ", ".join(name for name, _ in files)
+        s.files, s.fingerprint, s.is_sample, s.mappings = before
+        _reload(s, report=report)
+        st.session_state["load_error"] = (
+            f"{names} could not be loaded because of an error in the app (it is logged on the server); "
+            "the data you had before is still loaded. Please report the file's column names."
+        )
     return True
 
 

@@ -271,3 +271,26 @@ def test_a_side_table_next_to_tickets_is_shown_as_not_used():
     assert list(table["File"]) == ["group_data.csv"]
     assert "Zendesk group table" in table["Why"][0]
     assert not at.error
+
+
+def test_a_load_that_fails_inside_the_app_keeps_the_previous_data_and_the_uploader(monkeypatch):
+    """Issue 18: whatever goes wrong while loading, the session keeps a way forward."""
+    from metrics import ingest
+
+    real = ingest.load
+
+    def failing(db, files, *a, **kw):
+        if any(name == "boom.csv" for name, _ in files):
+            raise RuntimeError("simulated bug")
+        return real(db, files, *a, **kw)
+
+    monkeypatch.setattr(ingest, "load", failing)
+    at = _upload(_app().run(), "boom.csv", UPLOAD)
+    assert not at.exception
+    assert any(
+        "boom.csv could not be loaded because of an error in the app" in e.value.replace("\\", "") for e in at.error
+    )
+    assert at.file_uploader(key="uploads") is not None
+    assert "19,265 conversations" in at.sidebar.caption[0].value  # the sample is still loaded
+    at.file_uploader(key="uploads").set_value(("mine.csv", UPLOAD.encode(), "text/csv")).run()
+    assert _metrics(at)["Rows read"] == "3"

@@ -145,3 +145,27 @@ def test_drill_down_download_has_every_conversation_behind_the_number(server, br
         rows = list(csv.DictReader(fh))
     assert len(rows) == n > 1000
     assert {r["handled_by"] for r in rows} == {"ai"}  # true resolution's population: AI conversations
+
+
+def test_a_column_named_like_an_internal_one_then_a_good_file_in_the_same_session(server, browser, tmp_path):
+    """Issue 18: such a file loads with one sentence, the uploader stays, and the next file loads as usual."""
+    odd = tmp_path / "odd.csv"
+    odd.write_text(
+        "conversation_id,customer_id,created_at,handled_by,status,last_sent,__o0,ttr_bh_s\n"
+        "c1,u1,2025-03-01T10:00:00Z,ai,closed,a,b,c\n"
+    )
+    good = tmp_path / "good.csv"
+    good.write_text(CSV.replace("\nc", "\ng"))  # ids g1..g3
+    page = browser.new_page()
+    page.goto(server + "/data")
+    page.get_by_text("What was loaded").wait_for(timeout=60_000)
+    _upload(page, odd)
+    page.get_by_text("odd.csv: conversations").wait_for(timeout=60_000)
+    assert _metric(page, "Rows loaded") == "1"
+    page.get_by_text("odd.csv: conversations").click()  # the file's panel holds its notes
+    page.get_by_text("kept as 'last_sent (source)'").first.wait_for(timeout=30_000)
+    _upload(page, good)
+    page.get_by_text("good.csv: conversations").wait_for(timeout=60_000)
+    # both files are in the uploader now: 1 + 3 rows read, 1 + 2 loaded (g3 has 4 fields, not 5)
+    assert (_metric(page, "Rows read"), _metric(page, "Rows loaded")) == ("4", "3")
+    page.close()
