@@ -143,8 +143,10 @@ def dicts(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | lis
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None) -> Any:
-    r = con.execute(sql, params or []).fetchone()
-    return None if r is None else r[0]
+    """The first value of the first row; the result is fetched to the end (DuckDB 2.0 keeps an unfinished
+    result on the connection and refuses other work, such as registering an Arrow table, until it is)."""
+    r = con.execute(sql, params or []).fetchall()
+    return r[0][0] if r and r[0] else None
 
 
 def many(con: duckdb.DuckDBPyConnection, sql: str, seq: list[list[Any]]) -> None:

@@ -19,7 +19,7 @@ from metrics import typing_sql as T
 from metrics import vendors
 from metrics.db import Database, dicts, ident, many, q, rows, table_exists
 from metrics.mapping import FileMapping, not_confident, recognise
-from metrics.readers import Issue, Limits, RawFile, read_file, too_large
+from metrics.readers import Issue, Limits, RawFile, blank_header, read_file, too_large
 from metrics.schema import INTERNAL_NAMES, SQL_TYPES, TABLES, IngestError, normalise_header
 from metrics.settings import Settings
 from metrics.signals import SIGNAL_COLUMNS
@@ -263,7 +263,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
     taken = {h.lower() for h in raw.headers}
     extras = []
     for h in raw.headers:
-        if h in mapped or h.startswith("column") and h[6:].isdigit():
+        if h in mapped or h == blank_header(idx[h]):  # a real header 'column2' is an extra like any other
             continue
         out_name = h
         if is_internal_name(h):  # carried under a name no query of ours uses, and said so
@@ -688,22 +688,27 @@ def load(
     # Vendor profiles: lookups first available to every file, then each file's derived columns.
     by_vendor = {m.vendor: raw for raw, m in found if m.vendor}
     lookups: list[FileReport] = []
-    prepared: list[tuple[RawFile, FileMapping, list[str]]] = []
+    prepared: list[tuple[RawFile, RawFile, FileMapping, list[str]]] = []
     for raw, m in found:
         try:
-            prepared.append((raw, m, vendors.prepare(db, raw, m, by_vendor) if m.vendor else []))
+            view, notes = vendors.prepare(db, raw, m, by_vendor) if m.vendor else (raw, [])
+            prepared.append((raw, view, m, notes))
         except (IngestError, duckdb.OutOfMemoryException) as e:
             errors.append(str(e) if isinstance(e, IngestError) else str(too_large(db, raw.name)))
-    for raw, m, notes in prepared:
+    for raw, view, m, notes in prepared:
         try:
-            _add_issues(db, raw.issues)
+            _add_issues(db, view.issues)
             if vendors.is_lookup(m.vendor):
-                lookups.append(_lookup_report(raw, m, notes))
+                lookups.append(_lookup_report(view, m, notes))
+                if view.table != raw.table:
+                    q(db.con, f"DROP TABLE IF EXISTS {view.table}")
                 continue
             say(f"Checking and typing {raw.name} as {m.table}")
-            st = stage(db, raw, m, settings)
+            st = stage(db, view, m, settings)
             st.notes[:0] = [n for n in notes if n not in st.notes]
             staged.append(st)
+            if view.table != raw.table:  # the profile's copy is made again on the next load
+                q(db.con, f"DROP TABLE IF EXISTS {view.table}")
             if not keep_raw:  # nobody will re-map this file: free its text copy now
                 q(db.con, f"DROP TABLE IF EXISTS {raw.table}")
         except (IngestError, duckdb.OutOfMemoryException) as e:

@@ -131,6 +131,11 @@ def read_file(db: Database, name: str, data: bytes, limits: Limits = Limits()) -
 # ---------------------------------------------------------------- headers
 
 
+def blank_header(i: int) -> str:
+    """The name of the i-th (0-based) column when its header cell is blank; such a column is never used."""
+    return f"(no header, column {i + 1})"
+
+
 def _check_headers(name: str, headers: list[str]) -> tuple[list[str], list[str]]:
     """Reject duplicate / case-colliding headers; name blank ones. Returns (headers, notes)."""
     notes = []
@@ -139,7 +144,7 @@ def _check_headers(name: str, headers: list[str]) -> tuple[list[str], list[str]]
     for i, h in enumerate(headers):
         h = "" if h is None else str(h).replace("\ufeff", "").strip()
         if not h:
-            h = f"column{i + 1}"
+            h = blank_header(i)
             notes.append(f"Column {i + 1} has no header; it is named '{h}' and not used as a metric input.")
         key = h.lower()
         if key in seen:

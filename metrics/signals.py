@@ -15,6 +15,7 @@ from metrics.db import Database, q, rows, table_exists
 from metrics.settings import Settings
 
 TABLE = "signals"
+BASE = "signals_base"
 
 # Settings that change the signals relation; all others only change aggregation.
 SIGNAL_SETTINGS = (
@@ -262,8 +263,8 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
     depend on windows and thresholds are one cheap projection over it.
     """
     sentiment.ensure_scores(db)
-    base = f"{table}_base"
-    key = (base, s.as_of, s.excluded_customers)
+    base = BASE  # one per dataset, shared by every window's table (FCR at 24 h and 72 h, the app's own)
+    key = (s.as_of, s.excluded_customers)
     if db.memo.get("signals_base") != key or not table_exists(db.con, base):
         q(
             db.con,

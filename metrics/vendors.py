@@ -15,6 +15,7 @@ of a profile `{a|b}` stands for the first of these headers the file has, and
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 
@@ -582,29 +583,33 @@ class _Sql:
         return None if missing else out
 
 
-def prepare(db: Database, raw: RawFile, m: FileMapping, others: dict[str, RawFile]) -> list[str]:
-    """Apply the vendor profile to a raw file once: skipped rows reported, derived columns added.
+def prepare(db: Database, raw: RawFile, m: FileMapping, others: dict[str, RawFile]) -> tuple[RawFile, list[str]]:
+    """The vendor profile applied to a raw file, as a copy: skipped rows reported, derived columns added.
 
-    `others` holds the other uploaded raw files by profile id (for lookups). Returns notes.
+    The raw file itself is never changed (it is kept for re-mapping, and a re-mapped load must equal a fresh
+    one). `others` holds the other uploaded raw files by profile id (for lookups). Returns (copy, notes).
     """
     p = BY_ID.get(m.vendor)
-    if p is None or raw.prepared == p.id:
-        return []
-    sql = _Sql(raw, others)
+    if p is None:
+        return raw, []
     notes = [p.note] if p.note else []
-    if p.skip:
-        reason = sql.resolve(p.skip)
-        if reason is not None:
-            skipped = rows(
-                db.con, f"SELECT __row, r FROM (SELECT __row, {reason} AS r FROM {raw.table}) WHERE r IS NOT NULL"
-            )
-            raw.issues += [Issue(raw.name, r, None, None, why, True) for r, why in skipped]
-            if skipped:
-                q(
-                    db.con,
-                    f"DELETE FROM {raw.table} WHERE __row IN (SELECT unnest($rows))",
-                    {"rows": [r for r, _ in skipped]},
-                )
+    issues = list(raw.issues)
+    view = f"{raw.table}_{p.id}"
+    reason = _Sql(raw, others).resolve(p.skip) if p.skip else None
+    if reason is not None:
+        skipped = rows(
+            db.con, f"SELECT __row, r FROM (SELECT __row, {reason} AS r FROM {raw.table}) WHERE r IS NOT NULL"
+        )
+        issues += [Issue(raw.name, r, None, None, why, True) for r, why in skipped]
+        q(
+            db.con,
+            f"""CREATE OR REPLACE TABLE {view} AS SELECT * EXCLUDE (__skip) FROM (
+                SELECT *, {reason} AS __skip FROM {raw.table}) WHERE __skip IS NULL""",
+        )
+    else:
+        q(db.con, f"CREATE OR REPLACE TABLE {view} AS SELECT * FROM {raw.table}")
+    copy = dataclasses.replace(raw, table=view, headers=list(raw.headers), issues=issues, prepared=p.id)
+    sql = _Sql(copy, others)
     for canon, alternatives in p.derived.items():
         header = derived_header(canon, p, raw.headers)
         if m.columns.get(canon) != header or header in raw.headers:
@@ -614,9 +619,8 @@ def prepare(db: Database, raw: RawFile, m: FileMapping, others: dict[str, RawFil
             m.columns.pop(canon)
             continue
         expr = usable[0] if len(usable) == 1 else f"coalesce({', '.join(usable)})"
-        col = f"c{len(raw.headers)}"
-        q(db.con, f"ALTER TABLE {raw.table} ADD COLUMN {ident(col)} VARCHAR")
-        q(db.con, f"UPDATE {raw.table} SET {ident(col)} = CAST(({expr}) AS VARCHAR)")
-        raw.headers.append(header)
-    raw.prepared = p.id
-    return notes
+        col = f"c{len(copy.headers)}"
+        q(db.con, f"ALTER TABLE {view} ADD COLUMN {ident(col)} VARCHAR")
+        q(db.con, f"UPDATE {view} SET {ident(col)} = CAST(({expr}) AS VARCHAR)")
+        copy.headers.append(header)
+    return copy, notes

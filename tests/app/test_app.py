@@ -294,3 +294,13 @@ def test_a_load_that_fails_inside_the_app_keeps_the_previous_data_and_the_upload
     assert "19,265 conversations" in at.sidebar.caption[0].value  # the sample is still loaded
     at.file_uploader(key="uploads").set_value(("mine.csv", UPLOAD.encode(), "text/csv")).run()
     assert _metrics(at)["Rows read"] == "3"
+
+
+def test_crafted_url_parameters_never_break_a_page():
+    """Issue 18: settings bound to the URL take only valid values; the rest are ignored, the page renders."""
+    for key, value in [("return_window_hours", "abc"), ("peak_percentile", "-5"), ("alert_min_n", "[[[[1]]]]")]:
+        at = _app()
+        at.query_params[key] = value
+        at.run()
+        assert not at.exception and not at.error
+        assert "19,265 conversations" in at.sidebar.caption[0].value

@@ -194,8 +194,17 @@ def test_duplicate_and_case_colliding_headers_are_refused(load):
 
 def test_empty_header_cell_is_named_and_not_used(load, db):
     r = load(("h.csv", "conversation_id,customer_id,created_at,handled_by,\nc1,u1,2024-01-01,ai,zzz\n"))
-    assert "Column 5 has no header; it is named 'column5' and not used as a metric input." in r.files[0].notes
-    assert "column5" not in [d[0] for d in rows(db.con, "DESCRIBE conversations")]
+    assert (
+        "Column 5 has no header; it is named '(no header, column 5)' and not used as a metric input."
+        in r.files[0].notes
+    )
+    assert "(no header, column 5)" not in [d[0] for d in rows(db.con, "DESCRIBE conversations")]
+
+
+def test_a_real_column_named_column2_is_kept(load, db):
+    """Issue 16: it used to be dropped silently, as if its header had been blank."""
+    load(("t.csv", "conversation_id,customer_id,created_at,handled_by,column2\nc1,u1,2024-01-01,ai,kept\n"))
+    assert rows(db.con, "SELECT column2 FROM conversations") == [("kept",)]
 
 
 def test_ragged_rows_are_rejected_with_their_lines(load, db):
@@ -428,3 +437,30 @@ def test_loading_reports_progress_with_sizes_and_rows(db):
     assert said[:2] == ["Reading t.csv (0.0 MB)", "Read t.csv: 2 rows"]
     assert said[2] == "Checking and typing t.csv as conversations"
     assert said[-1].startswith("Combining the files")
+
+
+def test_a_mixed_csv_jsonl_and_xlsx_batch_loads(load, db):
+    """Issue 16: a scalar query used to leave its result open, and the next Arrow-built file then failed."""
+    import io
+
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["account_id", "segment", "arr"])
+    wb.active.append(["A1", "smb", 1200])
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = load(
+        (
+            "c.csv",
+            "conversation_id,customer_id,created_at,handled_by,status,account_id\nc1,u1,2024-01-01,ai,closed,A1\n",
+        ),
+        ("m.jsonl", '{"conversation_id":"c1","sent_at":"2024-01-01T00:01:00Z","author_type":"customer","text":"hi"}\n'),
+        ("a.xlsx", buf.getvalue()),
+    )
+    assert r.errors == []
+    assert [(f.name, f.table, f.loaded) for f in r.files] == [
+        ("c.csv", "conversations", 1),
+        ("m.jsonl", "messages", 1),
+        ("a.xlsx", "accounts", 1),
+    ]

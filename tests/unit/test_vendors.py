@@ -640,3 +640,29 @@ def test_whole_fivetran_salesforce_folder_at_once(db):
     assert sorted(res.skipped) == ["sf_contact_data.csv", "sf_opportunity_data.csv", "sf_user_data.csv"]
     assert "Salesforce user table" in res.skipped["sf_user_data.csv"]
     assert res.errors == ["No conversations file was loaded; upload a conversations or tickets export."]
+
+
+def test_remapping_after_a_vendor_profile_equals_a_fresh_load(db):
+    """Issue 16: the profile used to delete skipped rows from the kept raw file, so a second load differed."""
+    from metrics import ingest
+
+    files = [(p.name, p.read_bytes()) for p in (FIXTURES / "fivetran_zendesk").glob("ticket_data.csv")]
+    raws: dict = {}
+    first = ingest.load(db, files, Settings(), raws=raws)
+    again = ingest.load(db, files, Settings(), {f.name: f.mapping for f in first.files}, raws=raws)
+    counts = [(f.read, f.loaded, f.rejected) for f in first.files]
+    assert counts == [(f.read, f.loaded, f.rejected) for f in again.files] == [(10, 8, 2)]
+    # switched to a generic mapping (no profile: deleted tickets are not skipped), it equals a fresh generic load
+    from metrics import db as dbmod
+    from metrics.mapping import FileMapping
+
+    cols = {"conversation_id": "id", "customer_id": "requester_id", "created_at": "created_at", "status": "status"}
+    generic = {"ticket_data.csv": FileMapping("conversations", cols, handled_by="human")}
+    remapped = ingest.load(db, files, Settings(), generic, raws=raws)
+    fresh_db = dbmod.connect(memory_limit="1GB", threads=1)
+    try:
+        fresh = ingest.load(fresh_db, files, Settings(), generic)
+    finally:
+        fresh_db.close()
+    assert [(f.read, f.loaded, f.rejected) for f in remapped.files] == [(10, 10, 0)]
+    assert [(f.read, f.loaded, f.rejected) for f in fresh.files] == [(10, 10, 0)]
