@@ -14,8 +14,12 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt
 	touch $@ $(VENV)/.run
 
 .PHONY: run test lint bench sample
+# Headless (no first-run e-mail prompt, works without a terminal); the browser is opened once the server answers.
 run: $(VENV)/.run
-	$(PY) -m streamlit run app.py --server.headless false
+	@echo "Opening http://127.0.0.1:8501 - stop the app with Ctrl+C"
+	@( for i in $$(seq 60); do sleep 1; $(PY) -c "import urllib.request as u; u.urlopen('http://127.0.0.1:8501/_stcore/health')" 2>/dev/null && break; done; \
+	   $(PY) -m webbrowser -t http://127.0.0.1:8501 >/dev/null 2>&1 ) &
+	$(PY) -m streamlit run app.py --server.headless true
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -14,6 +14,21 @@ from metrics.stats import wilson
 NONE_KEY = "(none)"
 AGGREGATES = ("rate", "median", "p90", "mean")
 ALL = "__all__"
+# A segment value written exactly like one of the keys above gets this suffix, so the overall row and the
+# missing-value segment can never be taken for data (a category literally named "__all__" or "(none)").
+LITERAL = " (as written)"
+
+
+# Signal columns whose values are already keys (signals.category: NULL is "(none)", literals are marked there).
+KEYED_COLUMNS = frozenset({"category"})
+
+
+def segment_key(value: object) -> str:
+    """The key of a segment value: NULL is NONE_KEY; a value spelled like a key of ours is marked."""
+    if value is None:
+        return NONE_KEY
+    text = str(value)
+    return text + LITERAL if text in (ALL, NONE_KEY) else text
 
 
 @dataclass(frozen=True)
@@ -118,7 +133,10 @@ def compute(
         sql = f"SELECT 1 AS _all, NULL AS _seg, {', '.join(cols)} FROM {table} {filt}"
     out: dict[str, dict[str, MetricResult]] = {}
     for r in dicts(db.con, sql, params or {}):
-        key = ALL if r["_all"] else (NONE_KEY if r["_seg"] is None else str(r["_seg"]))
+        if r["_all"]:
+            key = ALL
+        else:
+            key = str(r["_seg"]) if segment in KEYED_COLUMNS and r["_seg"] is not None else segment_key(r["_seg"])
         res = {}
         for i, sp in enumerate(specs):
             if sp.id in blocked:
@@ -138,9 +156,15 @@ def warnings_for(db: Database, ids: list[str] | None = None) -> list[str]:
 
 
 def segment_filter(column: str, value: str | None, param: str) -> str:
-    """Rows whose segment equals $param; the "(none)" key also matches an empty (NULL) segment."""
+    """Rows whose segment has the key bound as $param (see `segment_key`): NONE_KEY selects the empty (NULL)
+    segment only, a marked key its literal value."""
     col = ident(column)
-    return f"(CAST({col} AS VARCHAR) = ${param} OR ({col} IS NULL AND ${param} = '{NONE_KEY}'))"
+    if column in KEYED_COLUMNS:
+        return f"CAST({col} AS VARCHAR) = ${param}"
+    return (
+        f"(CASE WHEN {col} IS NULL THEN '{NONE_KEY}' WHEN CAST({col} AS VARCHAR) IN ('{ALL}', '{NONE_KEY}') "
+        f"THEN CAST({col} AS VARCHAR) || '{LITERAL}' ELSE CAST({col} AS VARCHAR) END) = ${param}"
+    )
 
 
 def drill(

@@ -25,7 +25,8 @@ from metrics.settings import Settings
 
 MAX_CELL = 32_767
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Characters XML 1.0 does not allow (controls, surrogates, U+FFFE/U+FFFF): one would make the file unreadable.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 HEADER_FILL = PatternFill("solid", fgColor="DBEAFE")
 BOLD = Font(bold=True)
 FORMATS = {
@@ -43,7 +44,7 @@ ISSUE_ROWS = 100_000
 
 
 def safe_text(value: object) -> str:
-    """Text as Excel should hold it: no control characters, at most 32,767 characters."""
+    """Text as Excel should hold it: valid XML 1.0 characters only (others become U+FFFD), at most 32,767."""
     s = _CONTROL.sub("\ufffd", str(value))
     if len(s) > MAX_CELL:
         marker = " [truncated]"

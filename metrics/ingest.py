@@ -9,6 +9,7 @@ read = loaded + rejected, per file and in total.
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,12 @@ from metrics.signals import SIGNAL_COLUMNS
 
 ISSUES_TABLE = "load_issues"
 _CANONICAL = {f.name for fields in TABLES.values() for f in fields}
+# Number fields that cannot be negative, with their plausible maximum (SPEC 8's plausibility, extended).
+NON_NEGATIVE = {
+    "handle_minutes": lambda s: s.max_plausible_days * 1440,
+    "arr": lambda s: 1e12,
+    "replies": lambda s: 1e6,
+}
 # handled_by of rows from a file without an AI column: human unless their messages show the AI answering first.
 UNKNOWN_HANDLER = "(unknown)"
 # Names the loaded or derived tables use themselves; an uploaded extra column with one is renamed.
@@ -172,6 +179,14 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
         clean.setdefault(col, f"v_{col}")
         return clean[col]
 
+    # No timestamp after this is plausible: the as_of setting, else now, plus a day (a year-9999 value would
+    # move data_end and empty every "last 30 days").
+    limit = dt.datetime.fromisoformat(settings.as_of) if settings.as_of else dt.datetime.now(dt.UTC)
+    if limit.tzinfo is None:
+        limit = limit.replace(tzinfo=dt.UTC)
+    latest_iso = (limit + dt.timedelta(days=1)).isoformat()
+    latest = ""  # bound on first use: an unused parameter is an error
+
     for f in fields:
         header = m.columns.get(f.name)
         if header is None or (f.name == "handled_by" and m.handled_by):
@@ -199,6 +214,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
         v = cleaned(col)
         n = f.name
         if f.kind in ("timestamp", "date"):
+            latest = latest or f"CAST({params.bind('latest', latest_iso)} AS TIMESTAMPTZ)"
             _, header_tz = normalise_header(header)
             tz = header_tz or default_tz
             try:
@@ -223,12 +239,16 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
                     f"coalesce(timezone({tzp}, {local} + INTERVAL 1 HOUR) = {n}__n "
                     f"OR timezone({tzp}, {local} - INTERVAL 1 HOUR) = {n}__n, false) AS {n}__o",
                 ]
-            outer.append(f"CASE WHEN NOT {n}__gap AND year({n}__x) >= 1971 THEN {n}__x END AS {n}")
+            outer.append(
+                f"CASE WHEN NOT {n}__gap AND year({n}__x) >= 1971 AND {n}__x <= {latest} THEN {n}__x END AS {n}"
+            )
             err = (
                 f"CASE WHEN {n}__v IS NULL THEN NULL "
                 f"WHEN {n}__gap THEN 'does not exist in ' || {tzp} || ' (clocks moved forward)' "
                 f"WHEN {n}__x IS NULL THEN 'not a date/time: ' || {n}__v "
-                f"WHEN year({n}__x) < 1971 THEN 'placeholder or pre-1971 date treated as missing: ' || {n}__v END"
+                f"WHEN year({n}__x) < 1971 THEN 'placeholder or pre-1971 date treated as missing: ' || {n}__v "
+                f"WHEN {n}__x > {latest} THEN 'in the future (after ' || strftime({latest}, '%Y-%m-%d') "
+                f"|| '), treated as missing: ' || {n}__v END"
             )
             errs.append((n, header, err))
             ts_checks.append((n, header, f"{n}__o"))
@@ -237,6 +257,8 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             val, err = T.text(v)
         elif f.kind == "bool":
             val, err = T.boolean(v)
+        elif f.kind == "number" and f.name in NON_NEGATIVE:
+            val, err = T.number(v, decimal, upper=NON_NEGATIVE[f.name](settings))
         elif f.kind == "number":
             val, err = T.number(v, decimal)
         elif f.kind == "sentiment":

@@ -203,7 +203,10 @@ flags AS (
         resolution_business_minutes * 60 AS ttr_bh_raw,
         coalesce(status, CASE WHEN end_known THEN 'resolved' ELSE 'open' END) AS status_class,
         coalesce(csat_offered, true) AS survey_offered,
-        coalesce(issue_category, '(none)') AS category,
+        -- the key of aggregate.segment_key: NULL is '(none)', a category spelled like a key is marked
+        CASE WHEN issue_category IS NULL THEN '(none)'
+             WHEN issue_category IN ('(none)', '__all__') THEN issue_category || ' (as written)'
+             ELSE issue_category END AS category,
         CAST(date_trunc('week', created_at) AS DATE) AS week,
         CAST(created_at AS DATE) AS day,
         strftime(created_at, '%Y-%m') AS month,

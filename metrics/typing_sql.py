@@ -152,9 +152,18 @@ def _double(v: str, decimal: str) -> str:
     return _finite(f"coalesce(TRY_CAST({v} AS DOUBLE), {slow})")
 
 
-def number(v: str, decimal: str) -> tuple[str, str]:
+def number(v: str, decimal: str, upper: float | None = None) -> tuple[str, str]:
+    """A number; with `upper`, only 0..upper is plausible (others are reported and left out)."""
     val = _double(v, decimal)
     err = f"CASE WHEN {v} IS NOT NULL AND ({val}) IS NULL THEN 'not a number: ' || {v} END"
+    if upper is not None:
+        raw = val
+        val = f"CASE WHEN ({raw}) BETWEEN 0 AND {float(upper)!r} THEN {raw} END"
+        err = (
+            f"CASE WHEN {v} IS NOT NULL AND ({raw}) IS NULL THEN 'not a number: ' || {v} "
+            f"WHEN ({raw}) < 0 THEN 'negative, left out: ' || {v} "
+            f"WHEN ({raw}) > {float(upper)!r} THEN 'implausibly large, left out: ' || {v} END"
+        )
     return val, err
 
 

@@ -39,7 +39,9 @@ def test_no_unsafe_html():
 
 def test_shipped_config_hides_tracebacks_and_keeps_xsrf():
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text())
-    assert cfg["client"]["showErrorDetails"] in ("none", "type")
+    assert cfg["client"]["showErrorDetails"] == "none"
+    assert cfg["client"]["disableDataExport"] is True  # the grid's raw CSV export would write live formulas
+    assert cfg["server"]["address"] == "127.0.0.1"  # only the proxy on this host reaches the app
     assert cfg["server"]["enableXsrfProtection"] is True
     assert cfg["runner"]["magicEnabled"] is False
     assert cfg["browser"]["gatherUsageStats"] is False

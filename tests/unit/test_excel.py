@@ -133,3 +133,24 @@ def test_helpers():
     wb.save(buf)
     with zipfile.ZipFile(buf) as z:
         assert not re.search(r"<f[ >]", z.read("xl/worksheets/sheet1.xml").decode())
+
+
+def test_noncharacters_in_user_text_keep_the_workbook_readable(tmp_path):
+    """Issue 23: U+FFFE / U+FFFF in a category made the Excel summary unreadable (not well-formed XML)."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from metrics.__main__ import main
+
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "conversation_id,customer_id,created_at,handled_by,status,issue_category\n"
+        "c1,u1,2024-01-01,ai,closed,Bad\ufffe\uffffcat\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "s.xlsx"
+    assert main(["report", str(p), "--xlsx", str(out)]) == 0
+    wb = load_workbook(io.BytesIO(out.read_bytes()))
+    texts = [c.value for ws in wb.worksheets for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert "Bad\ufffd\ufffdcat" in texts

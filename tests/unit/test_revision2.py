@@ -416,3 +416,41 @@ def test_rfc_2822_timestamps_and_the_excel_sep_hint(db):
     assert got == [("c1", "2017-10-31 22:10:47"), ("c2", "2017-10-31 22:10:47"), ("c3", "2017-10-31 20:10:47")]
     # the rejected line keeps the number a person sees in the file (the hint is line 1, the header line 2)
     assert [(i["row"], i["reason"]) for i in ingest.issues(db)] == [(6, "expected 5 fields, found 2")]
+
+
+def test_categories_spelled_like_our_keys_never_replace_the_overall_or_the_uncategorised(tmp_path):
+    """Issue 23: a category literally '__all__' replaced the overall numbers; '(none)' merged with empty."""
+    p = tmp_path / "t.csv"
+    lines = ["conversation_id,customer_id,created_at,ended_at,handled_by,status,issue_category"]
+    lines += [f"a{i},u{i},2024-01-01T10:00:00Z,2024-01-01T11:00:00Z,ai,closed,__all__" for i in range(3)]
+    lines += [f"n{i},v{i},2024-01-01T10:00:00Z,2024-01-01T11:00:00Z,ai,closed,(none)" for i in range(2)]
+    lines += [f"e{i},w{i},2024-01-01T10:00:00Z,2024-01-01T11:00:00Z,ai,closed," for i in range(4)]
+    lines += ["z,zz,2024-06-01T00:00:00Z,2024-06-01T00:00:00Z,human,closed,Other"]
+    p.write_text("\n".join(lines) + "\n")
+    out = tmp_path / "r.json"
+    assert main(["report", str(p), "--json", str(out)]) == 0
+    rep = json.loads(out.read_text())
+    assert rep["metrics"]["true_resolution_rate"]["denominator"] == 9  # the overall: every AI conversation
+    by = {k: v["true_resolution_rate"]["denominator"] for k, v in rep["by_category"].items()}
+    assert by == {"__all__ (as written)": 3, "(none) (as written)": 2, "(none)": 4, "Other": 0}
+
+
+def test_negative_minutes_and_far_future_times_are_reported_and_left_out(db):
+    """Issue 23: -1,000,000 handle minutes gave a negative cost per resolution; a year-9999 start moved
+    data_end so that "the last 30 days" were empty."""
+    r, _ = _load(
+        db,
+        "conversation_id,customer_id,created_at,ended_at,handled_by,status,handle_minutes\n"
+        "a,u1,2024-01-01T10:00:00Z,2024-01-01T11:00:00Z,human,solved,-1000000\n"
+        "b,u2,9999-01-01T10:00:00Z,,human,solved,12\n"
+        "c,u3,2024-01-02T10:00:00Z,9999-12-31T00:00:00Z,human,solved,20\n",
+    )
+    got = {(i["row"], i["reason"].split(":")[0]) for i in ingest.issues(db)}
+    assert (2, "negative, left out") in got
+    assert (3, "created_at is missing or unreadable") in got  # a start in the future rejects its row
+    assert any(r_ == 4 and why.startswith("in the future (after ") for r_, why in got)
+    assert rows(db.con, "SELECT conversation_id, handle_minutes FROM conversations ORDER BY 1") == [
+        ("a", None),
+        ("c", 20.0),
+    ]
+    assert scalar(db.con, "SELECT max(data_end) FROM signals").year == 2024
