@@ -11,6 +11,8 @@ import os
 import shutil
 import tempfile
 import threading
+import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +23,7 @@ import duckdb
 DEFAULT_MEMORY_LIMIT = os.environ.get("SUPPORTAI_MEMORY_LIMIT", "4GB")
 DEFAULT_THREADS = int(os.environ.get("SUPPORTAI_THREADS", "2"))
 QUERY_SECONDS = float(os.environ.get("SUPPORTAI_QUERY_SECONDS", "120"))  # one page run's computing limit
+TEMP_LIMIT = os.environ.get("SUPPORTAI_TEMP_LIMIT", "4GB")  # DuckDB spill on disk, per session
 
 
 def ident(name: str) -> str:
@@ -47,6 +50,7 @@ class Database:
     root: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     memo: dict = field(default_factory=dict, repr=False)  # derived tables' keys; cleared when data is loaded
     _closed: bool = field(default=False, repr=False)
+    _finalizer: weakref.finalize | None = field(default=None, repr=False)
 
     def new_run(self) -> None:
         if self.root is None or self._closed:
@@ -97,17 +101,73 @@ class Database:
                 (self.root or self.con).close()
             finally:
                 shutil.rmtree(self.temp_dir, ignore_errors=True)
+                if self._finalizer is not None:
+                    self._finalizer.detach()
+
+
+TEMP_PREFIX = "supportai-"
+_swept = False
+
+
+def _cleanup(con: duckdb.DuckDBPyConnection, temp_dir: str) -> None:
+    """Close a session's database and remove its spill folder (customer data in clear text)."""
+    try:
+        con.close()
+    except duckdb.Error:
+        pass
+    finally:
+        shutil.rmtree(temp_dir, ignore_errors=True)
+
+
+def sweep_stale_temp_dirs(root: str | None = None) -> int:
+    """Remove session folders left by servers that are gone (their pid is in the folder name); returns how many.
+
+    Folders of a running process are kept; folders without a pid (older versions) once a day old.
+    """
+    root = root or tempfile.gettempdir()
+    removed = 0
+    for name in os.listdir(root):
+        if not name.startswith(TEMP_PREFIX):
+            continue
+        path = os.path.join(root, name)
+        pid = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit():
+            try:
+                os.kill(int(pid), 0)
+                continue  # that server still runs
+            except ProcessLookupError:
+                pass
+            except PermissionError:  # another user's live process
+                continue
+        else:
+            try:
+                if time.time() - os.path.getmtime(path) < 86400:
+                    continue
+            except OSError:
+                continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed += 1
+    return removed
 
 
 def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THREADS) -> Database:
-    """Open a new in-memory database for one user session (never shared between sessions)."""
-    temp_dir = tempfile.mkdtemp(prefix="supportai-")
+    """Open a new in-memory database for one user session (never shared between sessions).
+
+    Its spill folder is capped (SUPPORTAI_TEMP_LIMIT) and removed when the database is closed, when the session
+    holding it is dropped (garbage-collected after the browser left), and when the server process exits.
+    """
+    global _swept
+    if not _swept:
+        _swept = True
+        sweep_stale_temp_dirs()
+    temp_dir = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-")
     con = duckdb.connect(
         ":memory:",
         config={
             "memory_limit": memory_limit,
             "threads": threads,
             "temp_directory": os.path.join(temp_dir, "spill"),
+            "max_temp_directory_size": TEMP_LIMIT,
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
         },
@@ -115,7 +175,9 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THR
     con.execute("SET GLOBAL TimeZone = 'UTC'")  # global: cursors opened later inherit it
     con.execute("SET GLOBAL Calendar = 'gregorian'")
     con.execute("SET enable_progress_bar = false")  # per connection (a cursor after lock_down keeps the default)
-    return Database(con=con, temp_dir=temp_dir, root=con)
+    db = Database(con=con, temp_dir=temp_dir, root=con)
+    db._finalizer = weakref.finalize(db, _cleanup, con, temp_dir)  # also runs at interpreter exit
+    return db
 
 
 def lock_down(db: Database) -> None:

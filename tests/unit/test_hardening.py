@@ -134,3 +134,47 @@ def test_a_new_run_interrupts_the_query_left_running_by_the_previous_run():
         assert d.con is not old and d.con.execute("SELECT 1").fetchall() == [(1,)]
     finally:
         d.close()
+
+
+def test_a_dropped_session_database_removes_its_spill_folder():
+    """Issue 23: spill files with customer data stayed on disk after the browser left."""
+    import gc
+    import os
+
+    from metrics import db as dbmod
+
+    d = dbmod.connect(memory_limit="1GB", threads=1)
+    folder = d.temp_dir
+    assert os.path.basename(folder).startswith(f"supportai-{os.getpid()}-")
+    dbmod.q(d.con, "CREATE TABLE t AS SELECT 1 AS x")
+    del d  # what happens when Streamlit drops a session's state
+    gc.collect()
+    assert not os.path.exists(folder)
+
+
+def test_stale_session_folders_of_gone_servers_are_swept(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from metrics import db as dbmod
+
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead = tmp_path / f"supportai-{gone.stdout.strip()}-abc"
+    alive = tmp_path / f"supportai-{os.getpid()}-def"
+    other = tmp_path / "unrelated"
+    for p in (dead, alive, other):
+        (p / "spill").mkdir(parents=True)
+    assert dbmod.sweep_stale_temp_dirs(str(tmp_path)) == 1
+    assert not dead.exists() and alive.exists() and other.exists()
+
+
+def test_session_spill_is_capped():
+    from metrics import db as dbmod
+
+    d = dbmod.connect(memory_limit="1GB", threads=1)
+    try:
+        # SUPPORTAI_TEMP_LIMIT defaults to 4GB = 3.7 GiB, as DuckDB shows it
+        assert dbmod.scalar(d.con, "SELECT current_setting('max_temp_directory_size')") == "3.7 GiB"
+    finally:
+        d.close()
