@@ -169,3 +169,19 @@ def test_a_column_named_like_an_internal_one_then_a_good_file_in_the_same_sessio
     # both files are in the uploader now: 1 + 3 rows read, 1 + 2 loaded (g3 has 4 fields, not 5)
     assert (_metric(page, "Rows read"), _metric(page, "Rows loaded")) == ("4", "3")
     page.close()
+
+
+def test_user_text_never_becomes_a_link(server, browser, tmp_path):
+    """Issue 23: www., http:// and e-mail text in user data was turned into clickable links by Markdown
+    (escaping alone does not stop GitHub-flavoured autolinks). A heavy requester's id is shown in a warning."""
+    rows = [f"c{i},boss@evil.example,2025-03-01T10:00:00Z,human,solved,www.evil.example" for i in range(100)]
+    f = tmp_path / "links.csv"
+    f.write_text("conversation_id,customer_id,created_at,handled_by,status,issue_category\n" + "\n".join(rows) + "\n")
+    page = browser.new_page()
+    page.goto(server + "/data")
+    page.get_by_text("What was loaded").wait_for(timeout=60_000)
+    _upload(page, f)
+    page.get_by_text("likely an internal").first.wait_for(timeout=60_000)
+    assert page.get_by_text("boss").count() >= 1
+    assert page.locator('a[href*="evil"]').count() == 0
+    page.close()
