@@ -174,6 +174,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
     outer: list[str] = []  # final typed values
     errs: list[tuple[str, str, str]] = []  # (canonical field, header, error sql)
     ts_checks: list[tuple[str, str, str]] = []
+    invisible: list[tuple[str, str]] = []  # text fields checked for BOM / zero-width characters
 
     def cleaned(col: str) -> str:
         clean.setdefault(col, f"v_{col}")
@@ -255,6 +256,9 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             continue
         if f.kind == "text":
             val, err = T.text(v)
+            inner.append(f"{T.has_invisible(v)} AS {n}__z")
+            outer.append(f"{n}__z")
+            invisible.append((n, header))
         elif f.kind == "bool":
             val, err = T.boolean(v)
         elif f.kind == "number" and f.name in NON_NEGATIVE:
@@ -313,6 +317,17 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             SELECT __row, {", ".join(outer + err_cols + overlap_cols)} FROM p3""",
         params.values,
     )
+    if invisible:
+        outer_flags = ", ".join(f"count(*) FILTER (WHERE {n}__z)" for n, _ in invisible)
+        counts = rows(con, f"SELECT {outer_flags} FROM {stg}")[0]
+        for (_, header), k in zip(invisible, counts):
+            if k:
+                notes.append(
+                    f"column '{header}': {k:,} value{'s' if k != 1 else ''} held invisible characters (byte-order "
+                    "mark or zero-width space), removed so that look-alike values are one value"
+                )
+        for n, _ in invisible:
+            q(con, f"ALTER TABLE {stg} DROP COLUMN {n}__z")
     _record_value_issues(db, raw.name, stg, errs, ts_checks, "conversation_updates" if m.merge else m.table)
     if "status" in m.columns and m.table == "conversations":
         notes += _unrecognised_statuses(db, stg, m.columns["status"])

@@ -183,14 +183,26 @@ def _decode(name: str, data: bytes) -> tuple[bytes, list[str]]:
     bad = _first_invalid_utf8(data)
     if bad is None:
         return data, []
-    bad_line = data.count(b"\n", 0, bad) + 1
-    try:
-        text = data.decode("cp1252")
-    except UnicodeDecodeError:
-        raise IngestError(
-            f"{name} line {bad_line} is not valid UTF-8 (nor Windows-1252); save the file as UTF-8 and upload again."
-        ) from None
-    return text.encode("utf-8"), [f"decoded as Windows-1252 (line {bad_line} is not valid UTF-8)"]
+    # Line by line: a file that is UTF-8 but for a few stray Windows-1252 bytes keeps its UTF-8 lines as they
+    # are (decoding it all as Windows-1252 would turn every 'Café' into 'CafÃ©').
+    out, legacy = [], []
+    for number, line in enumerate(data.split(b"\n"), 1):
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                out.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                raise IngestError(
+                    f"{name} line {number} is not valid UTF-8 (nor Windows-1252); save the file as UTF-8 and "
+                    "upload again."
+                ) from None
+            legacy.append(number)
+    lines = ", ".join(str(n) for n in legacy[:5]) + (f" and {len(legacy) - 5:,} more" if len(legacy) > 5 else "")
+    return "\n".join(out).encode("utf-8"), [
+        f"decoded as Windows-1252 where a line is not valid UTF-8 (line{'s' if len(legacy) > 1 else ''} {lines}); "
+        "the other lines as UTF-8"
+    ]
 
 
 def _first_record(text: str) -> str:

@@ -77,8 +77,18 @@ class Params:
         return f"${name}"
 
 
+INVISIBLE = "[\ufeff\u200b\u200c\u200d\u2060]"  # BOM and zero-width characters: a second look-alike value
+
+
 def text(v: str) -> tuple[str, str]:
-    return v, "NULL"
+    """Text without BOM / zero-width characters inside (a cheap `contains` test before the replace)."""
+    has = " OR ".join(f"contains({v}, {_lit(c)})" for c in ("\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"))
+    return f"CASE WHEN {has} THEN nullif(regexp_replace({v}, {_lit(INVISIBLE)}, '', 'g'), '') ELSE {v} END", "NULL"
+
+
+def has_invisible(v: str) -> str:
+    """Whether a cell holds BOM / zero-width characters (for the loader's note)."""
+    return f"coalesce(regexp_matches({v}, {_lit(INVISIBLE)}), false)"
 
 
 def enum(v: str, mapping: dict[str, str], what: str) -> tuple[str, str]:

@@ -9,7 +9,7 @@ import pytest
 from metrics.db import rows, scalar
 from metrics.ingest import issues
 from metrics.settings import Settings
-from tests.conftest import conv_csv
+from tests.conftest import CONV_HEADER, conv_csv
 
 UTC = dt.UTC
 
@@ -464,3 +464,39 @@ def test_a_mixed_csv_jsonl_and_xlsx_batch_loads(load, db):
         ("m.jsonl", "messages", 1),
         ("a.xlsx", "accounts", 1),
     ]
+
+
+def test_one_stray_windows_1252_byte_does_not_redecode_the_utf8_lines(load, db):
+    """Issue 23: one cp1252 byte used to re-decode the whole UTF-8 file (50 'Café' became 'CafÃ©')."""
+    utf8 = "".join(f"c{i},u{i},2024-01-01T10:00:00Z,,human,Caf\u00e9,,\n" for i in range(50)).encode("utf-8")
+    stray = "z1,uz,2024-01-01T10:00:00Z,,human,\u20ac5,,\n".encode("cp1252")
+    r = load(("t.csv", (CONV_HEADER + "\n").encode() + utf8 + stray))
+    assert r.files[0].loaded == 51
+    cats = dict(rows(db.con, "SELECT issue_category, count(*) FROM conversations GROUP BY 1"))
+    assert cats == {"Caf\u00e9": 50, "\u20ac5": 1}
+    assert any("line 52" in n and "Windows-1252" in n for n in r.files[0].notes)
+
+
+def test_invisible_characters_inside_values_do_not_make_a_second_category(load, db):
+    """Issue 23: a BOM or zero-width space inside a value made a second, identical-looking category."""
+    r = load(
+        (
+            "t.csv",
+            conv_csv(
+                "c1,u1,2024-01-01T10:00:00Z,,ai,Billing,,",
+                "c2,u2,2024-01-01T10:00:00Z,,ai,Bill\ufeffing,,",
+                "c3,u3,2024-01-01T10:00:00Z,,ai,\u200bBilling,,",
+                "c4,u\u200b4,2024-01-01T10:00:00Z,,ai,\u200b,,",
+            ),
+        )
+    )
+    assert rows(db.con, "SELECT issue_category, count(*) FROM conversations GROUP BY 1 ORDER BY 1") == [
+        ("Billing", 3),
+        (None, 1),
+    ]
+    notes = r.files[0].notes
+    assert (
+        "column 'issue_category': 3 values held invisible characters (byte-order mark or zero-width space), "
+        "removed so that look-alike values are one value" in notes
+    )
+    assert any(n.startswith("column 'customer_id': 1 value held") for n in notes)
