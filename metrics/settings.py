@@ -131,14 +131,7 @@ def _validate(s: Settings) -> None:
     need(-1 <= s.distress_sentiment <= 1, "distress_sentiment must be between -1 and 1.")
     need(0 < s.peak_percentile <= 100, "peak_percentile must be in (0, 100].")
     need(s.csat_scale_max >= 2, "csat_scale_max must be at least 2.")
-    for name in (
-        "license_per_month",
-        "ai_fee_per_conversation",
-        "ai_fee_per_resolution",
-        "human_cost_per_hour",
-        "human_minutes_per_conversation",
-        "escalation_minutes",
-    ):
+    for name in EXAMPLE_PRICES:  # every cost input
         need(getattr(s, name) >= 0, f"{name} cannot be negative.")
     need(s.fte_hours_per_month > 0, "fte_hours_per_month must be above 0.")
     need(s.baseline_months >= 1, "baseline_months must be at least 1.")
