@@ -136,8 +136,16 @@ def blank_header(i: int) -> str:
     return f"(no header, column {i + 1})"
 
 
+MAX_COLUMNS = 2_000  # an export with more columns is a crafted file, not a helpdesk export
+
+
 def _check_headers(name: str, headers: list[str]) -> tuple[list[str], list[str]]:
-    """Reject duplicate / case-colliding headers; name blank ones. Returns (headers, notes)."""
+    """Reject duplicate / case-colliding headers and files with more than MAX_COLUMNS columns (or JSON keys);
+    name blank ones. Returns (headers, notes)."""
+    if len(headers) > MAX_COLUMNS:
+        raise IngestError(
+            f"{name} has {len(headers):,} columns; the limit is {MAX_COLUMNS:,} (a helpdesk export has far fewer)."
+        )
     notes = []
     seen: dict[str, int] = {}
     out = []
@@ -458,6 +466,8 @@ def _read_jsonl(db: Database, name: str, data: bytes, limits: Limits) -> RawFile
             continue
         for k in obj:
             keys.setdefault(k, None)
+        if len(keys) > MAX_COLUMNS:  # checked as they come: a crafted file could add keys on every line
+            raise IngestError(f"{name} has more than {MAX_COLUMNS:,} different keys by line {lineno}; refused.")
         records.append(obj)
         numbers.append(lineno)
     if len(records) > limits.max_rows:

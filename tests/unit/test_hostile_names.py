@@ -181,3 +181,16 @@ def test_xlsx_with_characters_xml_forbids_is_one_sentence(db):
     bad = _sheet(b'<c r="A1" t="inlineStr"><is><t>a\x01b</t></is></c>')
     r = ingest.load(db, [("t.xlsx", _xlsx_with_sheet(bad))], settings.Settings())
     assert len(r.errors) == 1 and r.errors[0].startswith("t.xlsx: its first sheet is not well-formed XML (line 1")
+
+
+def test_column_and_key_counts_are_bounded(db):
+    from metrics.readers import MAX_COLUMNS
+
+    wide = ",".join(f"k{i}" for i in range(MAX_COLUMNS + 1)) + "\n" + ",".join("1" for _ in range(MAX_COLUMNS + 1))
+    r = ingest.load(db, [("w.csv", wide.encode())], settings.Settings())
+    assert r.errors == [
+        f"w.csv has {MAX_COLUMNS + 1:,} columns; the limit is {MAX_COLUMNS:,} (a helpdesk export has far fewer)."
+    ]
+    lines = "".join(f'{{"k{i}": 1}}\n' for i in range(MAX_COLUMNS + 5))
+    r = ingest.load(db, [("k.jsonl", lines.encode())], settings.Settings())
+    assert r.errors == [f"k.jsonl has more than {MAX_COLUMNS:,} different keys by line {MAX_COLUMNS + 1}; refused."]
