@@ -722,6 +722,8 @@ def load(
             found.append((raw, m))
         except IngestError as e:
             errors.append(str(e))
+        except duckdb.OutOfMemoryException:  # past the session's memory or spill limit while reading
+            errors.append(str(too_large(db, name)))
     # Vendor profiles: lookups first available to every file, then each file's derived columns.
     by_vendor = {m.vendor: raw for raw, m in found if m.vendor}
     lookups: list[FileReport] = []
@@ -755,7 +757,16 @@ def load(
         if staged:
             errors.append("No conversations file was loaded; upload a conversations or tickets export.")
     say("Combining the files: duplicates, orphan messages, message order")
-    merged = build(db, staged)
+    try:
+        merged = build(db, staged)
+    except duckdb.OutOfMemoryException:  # e.g. a tiny dictionary-encoded Parquet file of millions of rows
+        names = ", ".join(st.raw.name for st in staged)
+        errors.append(str(too_large(db, names)))
+        for st in staged:
+            q(db.con, f"DROP TABLE IF EXISTS {st.table}")
+            q(db.con, f"DELETE FROM {ISSUES_TABLE} WHERE file = $f", {"f": st.raw.name})
+        staged = []
+        merged = build(db, staged)  # empty canonical tables: the session stays usable
     reports = _file_reports(db, staged, merged) + lookups
     if not keep_raw:  # nobody will re-map these files: free their text copies
         for raw in raws.values():

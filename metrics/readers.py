@@ -35,6 +35,7 @@ class Limits:
     max_unzipped_bytes: int = 300_000_000  # xlsx members and gzip payloads
     max_zip_ratio: float = 200.0
     max_rows: int = 20_000_000
+    max_rows_per_byte: float = 20.0  # Parquet: a real export takes bytes per row; a dictionary bomb, none
     max_line_bytes: int = 16_000_000
 
 
@@ -659,6 +660,11 @@ def _read_parquet(db: Database, name: str, data: bytes, limits: Limits) -> RawFi
             raise IngestError(f"{name} is not a readable Parquet file.") from None
         if n is not None and n > limits.max_rows:
             raise IngestError(f"{name} holds {int(n):,} rows; the limit is {limits.max_rows:,}.")
+        if n is not None and n > 100_000 and n / len(data) > limits.max_rows_per_byte:
+            raise IngestError(
+                f"{name} holds {int(n):,} rows in {len(data) / 1e6:.2f} MB ({n / len(data):.0f} rows a byte); "
+                "a file that expands this much is refused as unsafe."
+            )
         table = _fresh("raw")
         src = _fresh("pq")
         q(con, f"CREATE TEMP TABLE {src} AS SELECT * FROM read_parquet($p)", {"p": path})

@@ -61,7 +61,7 @@ if err := st.session_state.pop("load_error", None):
 result = s.result
 if result is None:
     st.stop()
-for err in result.errors:
+for err in [*result.errors, *(e for e in s.refused if e not in result.errors)]:
     st.error(quality.escape(err))
 
 quality.summary(s)

@@ -53,6 +53,7 @@ class Session:
     signals_key: tuple = ()
     signals_info: SignalsInfo | None = None
     memo: dict = field(default_factory=dict)
+    refused: list[str] = field(default_factory=list)  # sentences of files refused on reading (bytes dropped)
 
 
 def fingerprint(files: list[tuple[str, bytes]]) -> str:
@@ -72,6 +73,15 @@ def _reload(s: Session, files_changed: bool = True, report: Callable[[str], None
         s.raws = {}
     s.result = ingest.load(s.db, s.files, s.settings, s.mappings, raws=s.raws, progress=report)
     dbmod.lock_down(s.db)
+    if files_changed:
+        s.refused = []
+    # A file refused on reading (too large, not a table, unsafe) is not kept: its bytes would stay in the session
+    # for its whole life. Its sentence is kept for the Data page.
+    kept = set(s.raws) | {f.name for f in s.result.files} | set(s.result.skipped)
+    gone = [name for name, _ in s.files if name not in kept]
+    if gone:
+        s.refused += [e for e in s.result.errors if any(e.startswith(n) for n in gone) and e not in s.refused]
+        s.files = [(name, data) for name, data in s.files if name in kept]
     s.load_id += 1
     _score_text(s)
 

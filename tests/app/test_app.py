@@ -304,3 +304,19 @@ def test_crafted_url_parameters_never_break_a_page():
         at.run()
         assert not at.exception and not at.error
         assert "19,265 conversations" in at.sidebar.caption[0].value
+
+
+def test_a_refused_file_is_not_kept_in_the_session():
+    """Issue 23: refused uploads kept their bytes in the session for its whole life."""
+    at = _app().run()
+    at.switch_page("pages/data.py").run()
+    at.file_uploader(key="uploads").set_value(
+        [("good.csv", UPLOAD.encode(), "text/csv"), ("empty.csv", b"", "text/csv")]
+    ).run()
+    assert not at.exception
+    s = at.session_state["support_session"]
+    assert [name for name, _ in s.files] == ["good.csv"]
+    assert any("empty.csv is empty" in e.value.replace("\\", "") for e in at.error)
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/data.py").run()
+    assert any("empty.csv is empty" in e.value.replace("\\", "") for e in at.error)  # still said after a rerun
