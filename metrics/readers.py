@@ -475,6 +475,9 @@ def _read_jsonl(db: Database, name: str, data: bytes, limits: Limits) -> RawFile
         raise IngestError(f"{name} has {len(records):,} records; the limit is {limits.max_rows:,}.")
     if not records and not issues:
         raise IngestError(f"{name} has no records.")
+    if not records:
+        first = issues[0]
+        raise IngestError(f"{name}: no line is a usable record; the first, line {first.row}, is {first.reason}.")
     try:
         values = [[_cell_text(r.get(k)) for k in keys] for r in records]
     except RecursionError:
