@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import duckdb
 import streamlit as st
 
@@ -9,7 +11,8 @@ from metrics.db import QUERY_SECONDS, QueryTimeout
 from ui import export, sidebar
 from ui.state import session
 
-st.set_page_config(page_title="AI Support Performance", page_icon=":material/support_agent:", layout="wide")
+ICON = str(Path(__file__).resolve().parent / "ui" / "icon.png")  # shipped: a material icon is fetched from the web
+st.set_page_config(page_title="AI Support Performance", page_icon=ICON, layout="wide")
 
 PAGES = [
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),

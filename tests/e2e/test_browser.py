@@ -185,3 +185,15 @@ def test_user_text_never_becomes_a_link(server, browser, tmp_path):
     assert page.get_by_text("boss").count() >= 1
     assert page.locator('a[href*="evil"]').count() == 0
     page.close()
+
+
+def test_the_app_fetches_nothing_from_the_internet(server, browser):
+    """Issue 23: the page icon was fetched from a font CDN; the app must work offline and leak no visits."""
+    page = browser.new_page()
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
+    page.goto(server + "/")
+    page.get_by_text("You are looking at sample data").wait_for(timeout=60_000)
+    page.wait_for_timeout(2000)
+    assert outside == []
+    page.close()
