@@ -8,10 +8,24 @@ from metrics.mapping import dump_mappings
 from metrics.schema import IngestError
 from ui import quality
 from ui.frame import inside_frame
-from ui.state import apply_mapping_file, sample_files, session, use_files, use_uploads
+from ui.state import apply_mapping_file, remove_file, session, start_over, use_uploads
 from ui.widgets import data_notices
 
 inside_frame()
+
+
+def _ask() -> None:
+    st.session_state["confirm_start_over"] = True
+
+
+def _cancel() -> None:
+    st.session_state["confirm_start_over"] = False
+
+
+def _start_over() -> None:
+    st.session_state["confirm_start_over"] = False
+    start_over()
+
 
 s = session()
 st.title("Data")
@@ -32,13 +46,23 @@ with left:
 with right:
     st.write("")
     if not s.is_sample:
-        st.button(
-            "Go back to the sample data",
-            key="back_to_sample",
-            on_click=use_files,
-            args=(list(sample_files()),),
-            kwargs={"is_sample": True},
+        if st.session_state.get("confirm_start_over"):
+            st.warning("Drop every uploaded file and go back to the sample data?")
+            yes, no = st.columns(2)
+            yes.button("Yes, start over", key="start_over_yes", on_click=_start_over)
+            no.button("No, keep my files", key="start_over_no", on_click=_cancel)
+        else:
+            st.button("Start over with the sample data", key="back_to_sample", on_click=_ask)
+if not s.is_sample and s.files:
+    with st.expander(f"Files in use ({len(s.files)}): uploads add to these; remove one here"):
+        st.caption(
+            "Files stay loaded when you open other pages and come back. Uploading a file adds it; a file with the "
+            "same name replaces the older one."
         )
+        for i, (name, data) in enumerate(s.files):
+            a, b = st.columns([4, 1])
+            a.text(f"{name} ({len(data) / 1e6:,.2f} MB)")
+            b.button("Remove", key=f"remove-{i}", on_click=remove_file, args=(name,))
 
 if uploads:
     fp = "|".join(f"{u.file_id}:{u.size}" for u in uploads)  # the uploader's ids: no bytes read or hashed per rerun

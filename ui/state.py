@@ -132,8 +132,10 @@ def use_files(
     if fp == s.fingerprint:
         return False
     before = (s.files, s.fingerprint, s.is_sample, s.mappings)
+    names = {name for name, _ in files}
+    keep = {} if is_sample or before[2] else {k: v for k, v in s.mappings.items() if k in names}
     s.files, s.fingerprint, s.is_sample = files, fp, is_sample
-    s.mappings = {}
+    s.mappings = keep  # a file that stays keeps the mapping it was given
     try:
         _reload(s, report=report)
     except Exception:  # a bug must not strand the session: keep the data it had, say so in one sentence
@@ -149,12 +151,36 @@ def use_files(
 
 
 def use_uploads(files: list[tuple[str, bytes]], report: Callable[[str], None] | None, fp: str) -> bool:
-    """Load the uploader's files when the uploader's content (`fp`: its file ids) changed, not on every rerun."""
+    """Add the uploader's files to the data in use when the uploader's content (`fp`: its file ids) changed.
+
+    Uploads accumulate across page visits (the uploader forgets its files when the Data page is left): a new
+    file is added, a file of the same name replaces the older one; files leave only by `remove_file` or
+    `start_over`. The first upload replaces the sample.
+    """
     s = session()
     if fp == s.upload_fingerprint:
         return False
     s.upload_fingerprint = fp
-    return use_files(files, report=report)
+    merged = {} if s.is_sample else dict(s.files)
+    merged.update(dict(files))
+    return use_files(list(merged.items()), report=report)
+
+
+def remove_file(name: str) -> None:
+    """Stop using one uploaded file (the others stay, with their mappings)."""
+    s = session()
+    rest = [(n, d) for n, d in s.files if n != name]
+    if not rest:
+        start_over()
+        return
+    use_files(rest)
+
+
+def start_over() -> None:
+    """Drop every uploaded file and go back to the sample."""
+    s = session()
+    s.refused = []  # the uploader's current files stay unapplied (their fingerprint is kept) until it changes
+    use_files(list(sample_files()), is_sample=True)
 
 
 def apply_mapping_file(data: bytes) -> bool:

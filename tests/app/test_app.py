@@ -147,11 +147,32 @@ def test_excel_summary_is_built_only_when_asked_for():
     assert len(excel_buttons(at)) == 1
 
 
-def test_going_back_to_the_sample(uploaded):
+def test_going_back_to_the_sample_asks_first(uploaded):
     at = uploaded
     at.button(key="back_to_sample").click().run()
+    assert "Drop every uploaded file" in at.warning[0].value
+    at.button(key="start_over_no").click().run()
+    assert not at.info  # still the upload
+    at.button(key="back_to_sample").click().run()
+    at.button(key="start_over_yes").click().run()
     assert not at.exception
     assert at.info[0].value.startswith("You are looking at sample data")
+
+
+def test_uploads_accumulate_across_page_visits_and_leave_only_when_removed():
+    """Issue 17: a second upload after visiting another page replaced everything loaded before."""
+    at = _upload(_app().run(), "conversations.csv", UPLOAD)
+    at.switch_page("pages/overview.py").run()
+    at.switch_page("pages/data.py").run()
+    accounts = "account_id,segment,arr\nA1,smb,1200\n"
+    at.file_uploader(key="uploads").set_value(("accounts.csv", accounts.encode(), "text/csv")).run()
+    assert not at.exception
+    s = at.session_state["support_session"]
+    assert [n for n, _ in s.files] == ["conversations.csv", "accounts.csv"]
+    assert at.sidebar.caption[0].value.startswith("**Your data**: 2 conversations, 0 messages, 1 account")
+    at.button(key="remove-1").click().run()
+    assert [n for n, _ in at.session_state["support_session"].files] == ["conversations.csv"]
+    assert at.sidebar.caption[0].value.startswith("**Your data**: 2 conversations, 0 messages, 0 accounts")
 
 
 def test_mapping_editor_remaps_a_file():

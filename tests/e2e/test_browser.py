@@ -197,3 +197,25 @@ def test_the_app_fetches_nothing_from_the_internet(server, browser):
     page.wait_for_timeout(2000)
     assert outside == []
     page.close()
+
+
+def test_uploads_in_two_steps_across_a_page_visit_keep_both_files(server, browser, tmp_path):
+    """Issue 17: the uploader forgets its files when the page is left; the data in use must not."""
+    conv = tmp_path / "conversations.csv"
+    conv.write_text(CSV)
+    accts = tmp_path / "accounts.csv"
+    accts.write_text("account_id,segment,arr\nA1,smb,1200\nA2,mid,5000\n")
+    page = browser.new_page()
+    page.goto(server + "/data")
+    page.get_by_text("What was loaded").wait_for(timeout=60_000)
+    _upload(page, conv)
+    page.get_by_text("conversations.csv: conversations").wait_for(timeout=60_000)
+    page.get_by_test_id("stSidebarNav").get_by_text("Overview").click()
+    page.get_by_role("heading", name="Overview").wait_for(timeout=60_000)
+    page.get_by_test_id("stSidebarNav").get_by_text("Data").click()
+    page.get_by_text("What was loaded").wait_for(timeout=60_000)
+    _upload(page, accts)
+    page.get_by_text("accounts.csv: accounts").wait_for(timeout=60_000)
+    assert page.get_by_text("conversations.csv: conversations").count() == 1  # still loaded
+    assert "2 conversations, 0 messages, 2 accounts" in page.get_by_test_id("stSidebar").inner_text()
+    page.close()
