@@ -8,7 +8,7 @@ import duckdb
 import streamlit as st
 
 from metrics.db import QUERY_SECONDS, QueryTimeout
-from ui import export, sidebar
+from ui import export, helpdesk, sidebar
 from ui.state import session
 
 ICON = str(Path(__file__).resolve().parent / "ui" / "icon.png")  # shipped: a material icon is fetched from the web
@@ -35,6 +35,8 @@ try:
         export.render(s)
         if s.is_sample:
             st.info("You are looking at sample data - upload your exports on the Data page", icon=":material/science:")
+        elif s.result is not None and s.result.files and not helpdesk.has_ai(s.db):
+            st.info(helpdesk.BANNER, icon=":material/support_agent:")
         nav.run()
 except QueryTimeout as e:
     st.error(str(e))

@@ -6,6 +6,7 @@ import streamlit as st
 
 from metrics import aggregate, charts, checks, registry, resolution
 from metrics.report import data_block
+from ui import helpdesk
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.widgets import card, current_insights, data_notices, drill_down, insight_panel
@@ -16,7 +17,8 @@ s = session()
 st.title("Overview")
 info = signals_or_stop(s)
 d = data_block(s.db, s.settings)
-HEADLINE = list(registry.HEADLINE)
+ai = bool(d["ai_conversations"])
+HEADLINE = list(registry.HEADLINE if ai else helpdesk.HUMAN_HEADLINE)
 overall = aggregate.compute(s.db, s.settings, HEADLINE)[aggregate.ALL]
 change = aggregate.period_change(s.db, s.settings, HEADLINE, days=30)
 pop = checks.population(s.db, s.settings)
@@ -35,15 +37,18 @@ cols = st.columns(4) + st.columns(4)
 for col, mid in zip(cols, HEADLINE):
     card(col, mid, overall[mid], change.current[mid], change.previous[mid])
 
-gap = overall["deflection_rate"].value, overall["true_resolution_rate"].value
+gap = (overall["deflection_rate"].value, overall["true_resolution_rate"].value) if ai else (None, None)
 if None not in gap:
     st.info(
         f"Dashboards would report {gap[0]:.0%} deflection. Measured after the conversation, "
         f"{gap[1]:.0%} of AI conversations were truly resolved.",
         icon=":material/insights:",
     )
-leaks = resolution.leak_waterfall(s.db)
-st.plotly_chart(charts.leak_waterfall(leaks), width="stretch")
+if ai:
+    leaks = resolution.leak_waterfall(s.db)
+    st.plotly_chart(charts.leak_waterfall(leaks), width="stretch")
+else:
+    st.caption("The path from AI conversations to truly resolved appears here once AI conversations are loaded.")
 st.caption(
     f"{info.pending:,} conversations are still inside their return or ticket window (they end less than "
     f"{s.settings.max_window_hours:g} h before {str(info.data_end)[:16]}): they are left out of resolution rates "
@@ -70,6 +75,8 @@ drill_down(
         "containment_rate",
         "fcr_rate_ai",
         "escalation_rate",
-    ],
+    ]
+    if ai
+    else list(helpdesk.HUMAN_HEADLINE),
     "overview",
 )

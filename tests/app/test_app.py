@@ -341,3 +341,21 @@ def test_a_refused_file_is_not_kept_in_the_session():
     at.switch_page("pages/overview.py").run()
     at.switch_page("pages/data.py").run()
     assert any("empty.csv is empty" in e.value.replace("\\", "") for e in at.error)  # still said after a rerun
+
+
+def test_a_helpdesk_only_export_says_so_and_shows_the_human_baseline():
+    """Issue 17: with no AI conversations every card said "no data" and the waterfall was an empty chart."""
+    tickets = (
+        "conversation_id,customer_id,created_at,ended_at,status,issue_category\n"
+        "t1,u1,2025-03-01T10:00:00Z,2025-03-01T12:00:00Z,solved,Billing\n"
+        "t2,u2,2025-03-02T10:00:00Z,2025-03-02T11:00:00Z,solved,Billing\n"
+        "t3,u3,2025-03-20T10:00:00Z,,open,Login\n"
+    )
+    at = _upload(_app().run(), "tickets.csv", tickets)
+    at.switch_page("pages/overview.py").run()
+    assert not at.exception
+    assert at.info[0].value.startswith("These files hold no AI conversations")
+    m = _metrics(at)
+    assert "Truly resolved by the AI" not in m
+    assert m["Time to resolution, median (human)"] == "1.5 h"  # 2 h and 1 h
+    assert not at.get("plotly_chart")  # no empty waterfall
