@@ -7,10 +7,17 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
+from metrics import checks
 from metrics.db import QUERY_SECONDS, QueryTimeout
-from ui import export, helpdesk, sidebar
-from ui.state import session
+from ui import export, sidebar
+from ui.state import remembered, session
 
+HELPDESK_ONLY = (
+    "These files hold no AI conversations, so the AI's resolution cannot be measured yet; the pages show your "
+    "human baseline (volume, response and resolution times, one-touch, first-contact resolution, CSAT), ready to "
+    "compare once the AI data arrives. To add it, upload your AI platform's export (Intercom Fin, Zendesk AI, "
+    "Ada, ...) on the Data page, or map a column that says which conversations the AI handled."
+)
 ICON = str(Path(__file__).resolve().parent / "ui" / "icon.png")  # shipped: a material icon is fetched from the web
 st.set_page_config(page_title="AI Support Performance", page_icon=ICON, layout="wide")
 
@@ -35,8 +42,8 @@ try:
         export.render(s)
         if s.is_sample:
             st.info("You are looking at sample data - upload your exports on the Data page", icon=":material/science:")
-        elif s.result is not None and s.result.files and not helpdesk.has_ai(s.db):
-            st.info(helpdesk.BANNER, icon=":material/support_agent:")
+        elif s.result is not None and s.result.files and not remembered(s, "has_ai", lambda: checks.has_ai(s.db)):
+            st.info(HELPDESK_ONLY, icon=":material/support_agent:")
         nav.run()
 except QueryTimeout as e:
     st.error(str(e))

@@ -81,8 +81,10 @@ def money_note(s: Settings) -> str | None:
     return f"cost uses example prices: enter yours ({names} still at the example values)"
 
 
-def data_warnings(db: Database, s: Settings) -> list[str]:
-    """Sentences about who is counted and what the data lacks; each says what to do."""
+def data_warnings(db: Database, s: Settings, heavy: list[HeavyCustomer] | None = None) -> list[str]:
+    """Sentences about who is counted and what the data lacks; each says what to do.
+
+    `heavy`: the heavy customers when the caller has them already."""
     out: list[str] = []
     p = population(db, s)
     if p.outbound:
@@ -96,7 +98,7 @@ def data_warnings(db: Database, s: Settings) -> list[str]:
             f"{p.excluded:,} conversations of {p.excluded_customers:,} excluded customer"
             f"{'s' if p.excluded_customers != 1 else ''} (setting excluded_customers) are left out of every metric."
         )
-    for h in heavy_customers(db, s):
+    for h in heavy_customers(db, s) if heavy is None else heavy:
         out.append(
             f"Customer {h.customer_id} has {h.conversations:,} conversations ({h.share:.1%} of all): likely an "
             "internal, shared or system requester whose tickets count as returns of each other; exclude it "
@@ -122,3 +124,8 @@ def data_warnings(db: Database, s: Settings) -> list[str]:
             "responses / all conversations, not responses / surveys offered."
         )
     return out
+
+
+def has_ai(db: Database) -> bool:
+    """Whether any conversation was handled by the AI (without one, the app shows the human baseline)."""
+    return bool(rows(db.con, "SELECT count(*) FROM conversations WHERE handled_by = 'ai'")[0][0])

@@ -75,6 +75,7 @@ class LoadResult:
     errors: list[str]  # files that could not be used at all: one sentence each
     warnings: list[str]
     skipped: dict[str, str] = field(default_factory=dict)  # vendor side tables, named and not used: file -> why
+    unread: dict[str, str] = field(default_factory=dict)  # files refused before any row was read: file -> why
 
     @property
     def read(self) -> int:
@@ -687,6 +688,7 @@ def load(
     warnings: list[str] = []
     staged: list[Staged] = []
     skipped: dict[str, str] = {}
+    unread: dict[str, str] = {}
     seen: set[str] = set()
     found: list[tuple[RawFile, FileMapping]] = []
     for name, data in files:
@@ -720,10 +722,11 @@ def load(
                 )
             mappings[name] = m
             found.append((raw, m))
-        except IngestError as e:
-            errors.append(str(e))
-        except duckdb.OutOfMemoryException:  # past the session's memory or spill limit while reading
-            errors.append(str(too_large(db, name)))
+        except (IngestError, duckdb.OutOfMemoryException) as e:  # OOM: past the session's memory or spill limit
+            why = str(e) if isinstance(e, IngestError) else str(too_large(db, name))
+            errors.append(why)
+            if name not in raws:
+                unread[name] = why
     # Vendor profiles: lookups first available to every file, then each file's derived columns.
     by_vendor = {m.vendor: raw for raw, m in found if m.vendor}
     lookups: list[FileReport] = []
@@ -774,7 +777,7 @@ def load(
     for r in reports:
         warnings += [f"{r.name}: {n}" for n in r.notes if "treated as human" in n or "not recognised" in n]
     warnings += _conflict_warning(db)
-    return LoadResult(reports, errors, warnings, skipped)
+    return LoadResult(reports, errors, warnings, skipped, unread)
 
 
 def _conflict_warning(db: Database) -> list[str]:

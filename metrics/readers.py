@@ -59,7 +59,6 @@ class RawFile:
     notes: list[str] = field(default_factory=list)
     decimal: str = "."
     header_tz: dict[int, str] = field(default_factory=dict)
-    prepared: str = ""  # the vendor profile already applied to the raw table (metrics.vendors.prepare)
 
 
 _counter = iter(range(1, 1 << 62))

@@ -55,6 +55,24 @@ HEADLINE = (
     "fcr_rate_human",
 )
 
+# The Overview's headline numbers when the data holds no AI conversation: the human baseline.
+HUMAN_HEADLINE = (
+    "fcr_rate_human",
+    "return_rate_human",
+    "ttfr_median_s_human",
+    "ttr_median_s_human",
+    "one_touch_rate_human",
+    "csat_mean_human",
+    "csat_satisfied_rate_human",
+    "csat_response_rate_human",
+)
+
+# Where the calendar time is unknown but the helpdesk's business-hours time is there, show that one instead.
+BUSINESS_HOURS_FALLBACK = {
+    "ttfr_median_s_human": "ttfr_business_median_s_human",
+    "ttr_median_s_human": "ttr_business_median_s_human",
+}
+
 FAMILY_ORDER = ("Resolution quality", "Efficiency", "Customer experience", "Business impact")
 
 

@@ -69,6 +69,10 @@ SIGNAL_COLUMNS = (
     "ttr_s",
     "ttfr_bh_s",
     "ttr_bh_s",
+    "ttfr_raw",
+    "ttr_raw",
+    "ttfr_bh_raw",
+    "ttr_bh_raw",
     "ttfr_implausible",
     "ttr_implausible",
     "status_class",
@@ -214,7 +218,7 @@ flags AS (
     FROM base
 ),
 timed AS (
-    SELECT * EXCLUDE (ttfr_raw, ttr_raw, ttfr_bh_raw, ttr_bh_raw),
+    SELECT *,
         status_class = 'resolved' AS resolved_end,
         CASE WHEN ttfr_raw BETWEEN 0 AND $max_s THEN ttfr_raw END AS ttfr_s,
         CASE WHEN ttr_raw BETWEEN 0 AND $max_s THEN ttr_raw END AS ttr_s,
@@ -324,17 +328,12 @@ def _report_implausible(db: Database, s: Settings) -> None:
     q(
         db.con,
         f"""INSERT INTO load_issues
-            SELECT source_file, source_row, col, NULL,
-                $p || ' (' || col || ' of ' || round(secs / 86400, 1) || ' days: negative or above '
+            SELECT sig.source_file, sig.source_row, v.what, NULL,
+                $p || ' (' || v.what || ' of ' || round(v.secs / 86400, 1) || ' days: negative or above '
                 || $limit || '); left out of the time metrics', FALSE
-            FROM (
-                SELECT source_file, source_row, 'first response' AS col,
-                    coalesce(epoch(first_reply_at) - epoch(created_at), first_reply_business_minutes * 60) AS secs
-                FROM {TABLE} WHERE ttfr_implausible
-                UNION ALL
-                SELECT source_file, source_row, 'resolution',
-                    coalesce(CASE WHEN end_known THEN epoch(ended_at) - epoch(created_at) END,
-                             resolution_business_minutes * 60)
-                FROM {TABLE} WHERE ttr_implausible)""",
-        {"p": IMPLAUSIBLE, "limit": limit},
+            FROM {TABLE} sig,
+                (VALUES ('first response', sig.ttfr_raw), ('first response (business hours)', sig.ttfr_bh_raw),
+                        ('resolution', sig.ttr_raw), ('resolution (business hours)', sig.ttr_bh_raw)) v(what, secs)
+            WHERE (sig.ttfr_implausible OR sig.ttr_implausible) AND NOT v.secs BETWEEN 0 AND $max_s""",
+        {"p": IMPLAUSIBLE, "limit": limit, "max_s": s.max_plausible_days * 86400},
     )

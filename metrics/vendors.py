@@ -593,23 +593,9 @@ def prepare(db: Database, raw: RawFile, m: FileMapping, others: dict[str, RawFil
     if p is None:
         return raw, []
     notes = [p.note] if p.note else []
-    issues = list(raw.issues)
-    view = f"{raw.table}_{p.id}"
-    reason = _Sql(raw, others).resolve(p.skip) if p.skip else None
-    if reason is not None:
-        skipped = rows(
-            db.con, f"SELECT __row, r FROM (SELECT __row, {reason} AS r FROM {raw.table}) WHERE r IS NOT NULL"
-        )
-        issues += [Issue(raw.name, r, None, None, why, True) for r, why in skipped]
-        q(
-            db.con,
-            f"""CREATE OR REPLACE TABLE {view} AS SELECT * EXCLUDE (__skip) FROM (
-                SELECT *, {reason} AS __skip FROM {raw.table}) WHERE __skip IS NULL""",
-        )
-    else:
-        q(db.con, f"CREATE OR REPLACE TABLE {view} AS SELECT * FROM {raw.table}")
-    copy = dataclasses.replace(raw, table=view, headers=list(raw.headers), issues=issues, prepared=p.id)
-    sql = _Sql(copy, others)
+    sql = _Sql(raw, others)  # expressions over `{raw.table}.cN`: the copy below reads it under the same name
+    headers = list(raw.headers)
+    derived: list[str] = []
     for canon, alternatives in p.derived.items():
         header = derived_header(canon, p, raw.headers)
         if m.columns.get(canon) != header or header in raw.headers:
@@ -619,8 +605,23 @@ def prepare(db: Database, raw: RawFile, m: FileMapping, others: dict[str, RawFil
             m.columns.pop(canon)
             continue
         expr = usable[0] if len(usable) == 1 else f"coalesce({', '.join(usable)})"
-        col = f"c{len(copy.headers)}"
-        q(db.con, f"ALTER TABLE {view} ADD COLUMN {ident(col)} VARCHAR")
-        q(db.con, f"UPDATE {view} SET {ident(col)} = CAST(({expr}) AS VARCHAR)")
-        copy.headers.append(header)
-    return copy, notes
+        derived.append(f"CAST(({expr}) AS VARCHAR) AS {ident(f'c{len(headers)}')}")
+        headers.append(header)
+    reason = sql.resolve(p.skip) if p.skip else None
+    issues = list(raw.issues)
+    if reason is not None:
+        skipped = rows(
+            db.con, f"SELECT __row, r FROM (SELECT __row, {reason} AS r FROM {raw.table}) WHERE r IS NOT NULL"
+        )
+        issues += [Issue(raw.name, r, None, None, why, True) for r, why in skipped]
+    if reason is None and not derived:
+        return raw, notes  # nothing to change: no copy
+    view = f"{raw.table}_{p.id}"
+    q(
+        db.con,
+        f"""CREATE OR REPLACE TABLE {view} AS
+            SELECT * EXCLUDE (__skip){"".join(", " + d for d in derived)}
+            FROM (SELECT *, {reason or "NULL"} AS __skip FROM {raw.table}) AS {raw.table}
+            WHERE __skip IS NULL""",
+    )
+    return dataclasses.replace(raw, table=view, headers=headers, issues=issues), notes

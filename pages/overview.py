@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import aggregate, charts, checks, registry, resolution
+from metrics import aggregate, charts, registry, resolution
 from metrics.report import data_block
-from ui import helpdesk
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.widgets import card, current_insights, data_notices, drill_down, insight_panel
@@ -18,15 +17,19 @@ st.title("Overview")
 info = signals_or_stop(s)
 d = data_block(s.db, s.settings)
 ai = bool(d["ai_conversations"])
-HEADLINE = list(registry.HEADLINE if ai else helpdesk.HUMAN_HEADLINE)
-overall = aggregate.compute(s.db, s.settings, HEADLINE)[aggregate.ALL]
+wanted = list(registry.HEADLINE if ai else registry.HUMAN_HEADLINE)
+overall = aggregate.compute(s.db, s.settings, wanted + list(registry.BUSINESS_HOURS_FALLBACK.values()))[aggregate.ALL]
+# A helpdesk export with only business-hours times (as real Zendesk files) shows those rather than "no data".
+HEADLINE = [
+    registry.BUSINESS_HOURS_FALLBACK[m]
+    if overall[m].value is None and overall.get(registry.BUSINESS_HOURS_FALLBACK.get(m, m)).value is not None
+    else m
+    for m in wanted
+]
 change = aggregate.period_change(s.db, s.settings, HEADLINE, days=30)
-pop = checks.population(s.db, s.settings)
-left_out = (
-    f" {pop.counted:,} counted: {pop.outbound:,} outbound and {pop.excluded:,} of excluded customers left out."
-    if pop.counted != pop.loaded
-    else ""
-)
+outbound, excluded = d["outbound_conversations"], d["excluded_conversations"]
+parts = [f"{outbound:,} outbound"] * bool(outbound) + [f"{excluded:,} of excluded customers"] * bool(excluded)
+left_out = f" {d['conversations'] - outbound - excluded:,} counted ({' and '.join(parts)} left out)." if parts else ""
 st.caption(
     f"{d['conversations']:,} conversations ({d['ai_conversations']:,} AI, {d['human_conversations']:,} human) "
     f"from {d['start'][:10]} to {d['end'][:10]} (UTC).{left_out} Each card shows the whole period; its arrow shows "
@@ -77,6 +80,6 @@ drill_down(
         "escalation_rate",
     ]
     if ai
-    else list(helpdesk.HUMAN_HEADLINE),
+    else list(registry.HUMAN_HEADLINE),
     "overview",
 )

@@ -77,11 +77,10 @@ def _reload(s: Session, files_changed: bool = True, report: Callable[[str], None
         s.refused = []
     # A file refused on reading (too large, not a table, unsafe) is not kept: its bytes would stay in the session
     # for its whole life. Its sentence is kept for the Data page.
-    kept = set(s.raws) | {f.name for f in s.result.files} | set(s.result.skipped)
-    gone = [name for name, _ in s.files if name not in kept]
-    if gone:
-        s.refused += [e for e in s.result.errors if any(e.startswith(n) for n in gone) and e not in s.refused]
-        s.files = [(name, data) for name, data in s.files if name in kept]
+    unread = s.result.unread
+    if unread:
+        s.refused += [why for why in unread.values() if why not in s.refused]
+        s.files = [(name, data) for name, data in s.files if name not in unread]
     s.load_id += 1
     _score_text(s)
 
@@ -132,19 +131,18 @@ def use_files(
     if fp == s.fingerprint:
         return False
     before = (s.files, s.fingerprint, s.is_sample, s.mappings)
-    names = {name for name, _ in files}
-    keep = {} if is_sample or before[2] else {k: v for k, v in s.mappings.items() if k in names}
+    old, new = dict(s.files), dict(files)
     s.files, s.fingerprint, s.is_sample = files, fp, is_sample
-    s.mappings = keep  # a file that stays keeps the mapping it was given
+    # A file that stays as it was keeps the mapping it was given; a new version of it is recognised afresh.
+    s.mappings = {} if is_sample else {n: m for n, m in s.mappings.items() if old.get(n) == new.get(n)}
     try:
         _reload(s, report=report)
     except Exception:  # a bug must not strand the session: keep the data it had, say so in one sentence
         logging.getLogger(__name__).exception("loading uploaded files failed")
-        names = ", ".join(name for name, _ in files)
         s.files, s.fingerprint, s.is_sample, s.mappings = before
         _reload(s, report=report)
         st.session_state["load_error"] = (
-            f"{names} could not be loaded because of an error in the app (it is logged on the server); "
+            f"{', '.join(name for name, _ in files)} could not be loaded because of an error in the app (it is logged on the server); "
             "the data you had before is still loaded. Please report the file's column names."
         )
     return True

@@ -191,9 +191,9 @@ def _include_all() -> None:
 
 def data_notices(s: Session, key: str) -> None:
     """What a leader must know before reading the numbers (SPEC 8), with one-click fixes where there is one."""
-    for w in checks.data_warnings(s.db, s.settings):
+    heavy = remembered(s, "heavy_customers", lambda: checks.heavy_customers(s.db, s.settings))
+    for w in remembered(s, "data_warnings", lambda: checks.data_warnings(s.db, s.settings, heavy)):
         st.warning(md_escape(w), icon=":material/info:")  # customer ids are user data: escaped
-    heavy = checks.heavy_customers(s.db, s.settings)
     if heavy:
         st.button(
             "Leave "

@@ -274,7 +274,7 @@ def test_a_heavy_requester_is_named_and_left_out_in_one_click():
     assert any("100 conversations of 1 excluded customer" in w for w in warnings())
     assert not any("likely an internal" in w for w in warnings())
     assert at.sidebar.text_input(key="excluded_customers").value == "monitor@corp"
-    assert "50 counted: 0 outbound and 100 of excluded customers left out" in at.caption[0].value
+    assert "50 counted (100 of excluded customers left out)" in at.caption[0].value
     at.button(key="overview-include-all").click().run()
     assert any("likely an internal" in w for w in warnings())
 
@@ -359,3 +359,18 @@ def test_a_helpdesk_only_export_says_so_and_shows_the_human_baseline():
     assert "Truly resolved by the AI" not in m
     assert m["Time to resolution, median (human)"] == "1.5 h"  # 2 h and 1 h
     assert not at.get("plotly_chart")  # no empty waterfall
+
+
+def test_a_helpdesk_export_with_only_business_hours_first_replies_shows_those():
+    """Real Zendesk files carry only the business-hours first reply: the card shows it, not "no data"."""
+    tickets = (
+        "conversation_id,customer_id,created_at,ended_at,status,issue_category,"
+        "first_reply_time_in_minutes_within_business_hours\n"
+        "t1,u1,2025-03-01T10:00:00Z,2025-03-01T12:00:00Z,solved,Billing,30\n"
+        "t2,u2,2025-03-02T10:00:00Z,2025-03-02T11:00:00Z,solved,Billing,90\n"
+    )
+    at = _upload(_app().run(), "tickets.csv", tickets)
+    at.switch_page("pages/overview.py").run()
+    m = _metrics(at)
+    assert "First response time, median (human)" not in m
+    assert m["First response in business hours, median (human)"] == "60.0 min"  # 30 and 90 minutes
