@@ -7,8 +7,8 @@ from pathlib import Path
 import duckdb
 import streamlit as st
 
-from metrics import checks
-from metrics.db import QUERY_SECONDS, QueryTimeout
+from metrics.compute import checks
+from metrics.core.db import QUERY_SECONDS, QueryTimeout
 from ui import export, sidebar
 from ui.state import remembered, session
 

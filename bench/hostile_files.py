@@ -29,7 +29,9 @@ FILE = ("deep.jsonl", ('{"conversation_id":"c1","x":' + "[" * 100_000 + "]" * 10
 
 RUN = """
 import resource, time
-from metrics import db as dbmod, ingest, settings
+from metrics.core import db as dbmod
+from metrics.load import ingest
+from metrics.core import settings
 {setup}
 t0 = time.perf_counter()
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -13,7 +13,7 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
-from metrics.db import dicts, q
+from metrics.core.db import dicts, q
 
 RETURN_H, TICKET_H, NEG = 72, 24, -0.05
 

@@ -31,10 +31,11 @@ import tempfile
 import time
 
 from bench import references
-from metrics import aggregate, ingest, registry, signals
-from metrics import db as dbmod
-from metrics.report import build_report
-from metrics.settings import Settings
+from metrics.compute import aggregate, registry, signals
+from metrics.core import db as dbmod
+from metrics.core.settings import Settings
+from metrics.load import ingest
+from metrics.present.report import build_report
 from sample_data.generate import generate, write
 
 OVERVIEW = list(registry.HEADLINE)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import aggregate, business, charts
-from metrics.settings import SettingsError
+from metrics.compute import aggregate, business
+from metrics.core.errors import SettingsError
+from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import change_settings, session, signals_or_stop
 from ui.text import md_escape

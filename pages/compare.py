@@ -7,8 +7,8 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from metrics import aggregate, compare, registry
-from metrics.aggregate import AGGREGATES
+from metrics.compute import aggregate, compare, registry
+from metrics.compute.aggregate import AGGREGATES
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.text import md_escape

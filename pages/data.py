@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.mapping import dump_mappings
-from metrics.schema import IngestError
+from metrics.core.errors import IngestError
+from metrics.load.mapping import dump_mappings
 from ui import quality
 from ui.frame import inside_frame
 from ui.state import apply_mapping_file, remove_file, session, start_over, use_uploads

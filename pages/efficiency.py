@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import aggregate, charts, efficiency, registry
-from metrics.stats import two_proportions
+from metrics.compute import aggregate, efficiency, registry
+from metrics.compute.stats import two_proportions
+from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.widgets import card, drill_down, duration, fmt

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import insights
+from metrics.compute import insights
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.widgets import current_insights, insight_panel

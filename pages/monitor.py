@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics import aggregate, business, charts, monitoring, registry
+from metrics.compute import aggregate, business, monitoring, registry
+from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
 

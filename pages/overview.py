@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import aggregate, charts, registry, resolution
-from metrics.report import data_block
+from metrics.compute import aggregate, registry, resolution
+from metrics.present import charts
+from metrics.present.report import data_block
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.widgets import card, current_insights, data_notices, drill_down, insight_panel

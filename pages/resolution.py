@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics import aggregate, charts, resolution
+from metrics.compute import aggregate, resolution
+from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
 from ui.widgets import drill_down, metric_columns, pct, results_table

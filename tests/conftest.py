@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from metrics import db as dbmod
-from metrics import ingest
-from metrics.settings import Settings
+from metrics.core import db as dbmod
+from metrics.core.settings import Settings
+from metrics.load import ingest
 
 CONV_HEADER = "conversation_id,customer_id,created_at,ended_at,handled_by,issue_category,csat,status"
 

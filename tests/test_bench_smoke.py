@@ -6,7 +6,7 @@ import math
 
 from bench import references
 from bench.run import floor, pandas, product
-from metrics import db as dbmod
+from metrics.core import db as dbmod
 from sample_data.generate import generate, write
 
 

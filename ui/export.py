@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.excel import write_workbook
-from metrics.report import build_report, data_block
+from metrics.present.excel import write_workbook
+from metrics.present.report import build_report, data_block
 from ui.state import Session, current_signals
 
 

@@ -8,11 +8,12 @@ import zoneinfo
 import pandas as pd
 import streamlit as st
 
-from metrics import ingest, vendors
-from metrics.ingest import FileReport
-from metrics.mapping import FileMapping, recognise
-from metrics.report import capabilities as capability_list
-from metrics.schema import TABLES
+from metrics.core.schema import TABLES
+from metrics.load import issues as load_issues
+from metrics.load import vendors
+from metrics.load.ingest import FileReport
+from metrics.load.mapping import FileMapping, recognise
+from metrics.present.report import capabilities as capability_list
 from ui.state import Session, apply_mappings
 from ui.text import csv_safe, md_escape
 
@@ -184,7 +185,7 @@ def unmapped(s: Session) -> None:
 
 
 def rejections(s: Session) -> None:
-    n = ingest.issue_count(s.db)
+    n = load_issues.count(s.db)
     st.subheader("Rejected rows and values")
     if not n:
         st.write("Nothing was rejected.")
@@ -192,13 +193,13 @@ def rejections(s: Session) -> None:
     shown = 2000
     more = f" Showing the first {shown:,}; the download has all." if n > shown else ""
     st.caption(f"{n:,} issues. A rejected row was not loaded; otherwise only that value was left empty.{more}")
-    df = pd.DataFrame(ingest.issues(s.db, limit=shown)).rename(columns={"rejected": "row rejected"})
+    df = pd.DataFrame(load_issues.listing(s.db, limit=shown)).rename(columns={"rejected": "row rejected"})
     st.dataframe(df, hide_index=True, width="stretch")
     db = s.db
 
     def csv_file() -> str:  # built on click, on its own cursor of this session's database
         with db.side_cursor() as cur:
-            everything = pd.DataFrame(ingest.issues(db, con=cur)).rename(columns={"rejected": "row rejected"})
+            everything = pd.DataFrame(load_issues.listing(db, con=cur)).rename(columns={"rejected": "row rejected"})
         buf = io.StringIO()
         everything.map(csv_safe).to_csv(buf, index=False)
         return buf.getvalue()

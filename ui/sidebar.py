@@ -6,10 +6,11 @@ import zoneinfo
 
 import streamlit as st
 
-from metrics import settings as settings_mod
-from metrics.db import rows
-from metrics.report import data_block
-from metrics.settings import Settings, SettingsError
+from metrics.core import settings as settings_mod
+from metrics.core.db import rows
+from metrics.core.errors import SettingsError
+from metrics.core.settings import Settings
+from metrics.present.report import data_block
 from ui.state import Session, change_settings
 from ui.text import md_escape
 

@@ -15,13 +15,14 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from metrics import db as dbmod
-from metrics import ingest, sentiment, signals
-from metrics.ingest import LoadResult
-from metrics.mapping import FileMapping, load_mappings
-from metrics.readers import RawFile
-from metrics.settings import Settings
-from metrics.signals import SIGNAL_SETTINGS, SignalsInfo
+from metrics.compute import sentiment, signals
+from metrics.compute.signals import SIGNAL_SETTINGS, SignalsInfo
+from metrics.core import db as dbmod
+from metrics.core.settings import Settings
+from metrics.load import ingest
+from metrics.load.ingest import LoadResult
+from metrics.load.mapping import FileMapping, load_mappings
+from metrics.load.readers import RawFile
 
 SAMPLE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "sample_data")
 SAMPLE_FILES = ("conversations.csv.gz", "messages.csv.gz", "accounts.csv.gz")

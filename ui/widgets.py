@@ -7,8 +7,8 @@ import io
 import pandas as pd
 import streamlit as st
 
-from metrics import aggregate, checks, insights, monitoring, registry
-from metrics.aggregate import MetricResult
+from metrics.compute import aggregate, checks, insights, monitoring, registry
+from metrics.compute.aggregate import MetricResult
 from ui.state import Session, remembered
 from ui.text import csv_safe, md_escape
 

@@ -296,7 +296,7 @@ def test_a_side_table_next_to_tickets_is_shown_as_not_used():
 
 def test_a_load_that_fails_inside_the_app_keeps_the_previous_data_and_the_uploader(monkeypatch):
     """Issue 18: whatever goes wrong while loading, the session keeps a way forward."""
-    from metrics import ingest
+    from metrics.load import ingest
 
     real = ingest.load
 

@@ -73,7 +73,7 @@ def test_uploading_the_sample_files_reproduces_the_cli_counts(server, browser, t
     import json
     from pathlib import Path
 
-    from metrics.__main__ import main
+    from metrics.cli import main
 
     sample = sorted((Path(__file__).resolve().parents[2] / "sample_data").glob("*.csv.gz"))
     out = tmp_path / "r.json"

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics import business
-from metrics.settings import Settings
+from metrics.compute import business
+from metrics.core.settings import Settings
 from tests.unit.test_signals import build, conv
 
 S = Settings(
@@ -82,7 +82,7 @@ def test_break_even_arithmetic(db):
 @settings(max_examples=15, deadline=None)
 @given(st.floats(0, 10_000), st.floats(0, 10_000))
 def test_cost_is_linear_in_the_license_fee(a, b):
-    from metrics import db as dbmod
+    from metrics.core import db as dbmod
 
     d = dbmod.connect(memory_limit="512MB", threads=1)
     try:
@@ -117,7 +117,8 @@ def test_renewal_split_and_arr_at_risk(db):
     owners = {"g1": "G", "p1": "P", "p2": "P", "r1": "R", "r2": "R"}
     for r in rows:
         r["account_id"] = owners.get(r["conversation_id"], "")
-    from metrics import ingest, signals
+    from metrics.compute import signals
+    from metrics.load import ingest
 
     fields = [
         "conversation_id",

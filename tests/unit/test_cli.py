@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 
-from metrics.__main__ import main
+from metrics.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = [os.path.join(ROOT, "sample_data", f) for f in ("conversations.csv.gz", "messages.csv.gz", "accounts.csv.gz")]

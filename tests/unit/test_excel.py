@@ -11,9 +11,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from metrics import registry
-from metrics.__main__ import main
-from metrics.excel import MAX_CELL, put, safe_text, sheet_title
+from metrics.cli import main
+from metrics.compute import registry
+from metrics.present.excel import MAX_CELL, put, safe_text, sheet_title
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = [str(p) for p in sorted((ROOT / "sample_data").glob("*.csv.gz"))]
@@ -141,7 +141,7 @@ def test_noncharacters_in_user_text_keep_the_workbook_readable(tmp_path):
 
     from openpyxl import load_workbook
 
-    from metrics.__main__ import main
+    from metrics.cli import main
 
     p = tmp_path / "t.csv"
     p.write_text(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from scipy.stats import chi2
 
-from metrics import aggregate, experience
-from metrics.settings import Settings
-from metrics.stats import bh_qvalues, cmh
+from metrics.compute import aggregate, experience
+from metrics.compute.stats import bh_qvalues, cmh
+from metrics.core.settings import Settings
 from tests.unit.test_signals import LATE, T0, build, conv
 
 

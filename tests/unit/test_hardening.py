@@ -7,10 +7,10 @@ import threading
 import duckdb
 import pytest
 
-from metrics import db as dbmod
-from metrics import ingest
-from metrics.db import rows
-from metrics.settings import Settings
+from metrics.core import db as dbmod
+from metrics.core.db import rows
+from metrics.core.settings import Settings
+from metrics.load import ingest
 
 
 @pytest.mark.parametrize(
@@ -79,7 +79,7 @@ SLOW = "SELECT count(*) FROM range(100000000) a, range(100000000) b WHERE a.rang
 def test_a_slow_query_is_interrupted_and_the_session_stays_usable():
     import time
 
-    from metrics.db import QueryTimeout
+    from metrics.core.db import QueryTimeout
 
     d = dbmod.connect(memory_limit="256MB", threads=1)
     try:
@@ -141,7 +141,7 @@ def test_a_dropped_session_database_removes_its_spill_folder():
     import gc
     import os
 
-    from metrics import db as dbmod
+    from metrics.core import db as dbmod
 
     d = dbmod.connect(memory_limit="1GB", threads=1)
     folder = d.temp_dir
@@ -157,7 +157,7 @@ def test_stale_session_folders_of_gone_servers_are_swept(tmp_path):
     import subprocess
     import sys
 
-    from metrics import db as dbmod
+    from metrics.core import db as dbmod
 
     gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     dead = tmp_path / f"supportai-{gone.stdout.strip()}-abc"
@@ -170,7 +170,7 @@ def test_stale_session_folders_of_gone_servers_are_swept(tmp_path):
 
 
 def test_session_spill_is_capped():
-    from metrics import db as dbmod
+    from metrics.core import db as dbmod
 
     d = dbmod.connect(memory_limit="1GB", threads=1)
     try:

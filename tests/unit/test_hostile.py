@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from metrics import __main__ as cli
-from metrics import db as dbmod
-from metrics import ingest
-from metrics.readers import Limits
-from metrics.settings import Settings
+from metrics import cli
+from metrics.core import db as dbmod
+from metrics.core.settings import Settings
+from metrics.load import ingest
+from metrics.load import issues as load_issues
+from metrics.load.readers import Limits
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 _spec = importlib.util.spec_from_file_location("hostile_make", HERE / "make.py")
@@ -104,7 +105,7 @@ def _check(c: dict, fmt: str, res, db, names: dict) -> None:
         assert [list(r) for r in db.con.execute(VALUES).fetchall()] == c["values"]
     if "sql" in c:
         assert [list(r) for r in db.con.execute(c["sql"]).fetchall()] == c["rows"]
-    issues = ingest.issues(db)
+    issues = load_issues.listing(db)
     for name, k, column, reason in c.get("issues", []):
         hit = [
             i

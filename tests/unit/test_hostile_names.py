@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from bench.xlsx_formula_check import _best, _sheet
-from metrics import ingest, settings
-from metrics.__main__ import main
-from metrics.mapping import load_mappings
-from metrics.readers import _formula_cells_without_value
-from metrics.schema import IngestError
+from metrics.cli import main
+from metrics.core import settings
+from metrics.core.errors import IngestError
+from metrics.load import ingest
+from metrics.load import issues as load_issues
+from metrics.load.mapping import load_mappings
+from metrics.load.readers import _formula_cells_without_value
 
 PACKAGE = Path(__file__).resolve().parents[2] / "metrics"
 
@@ -95,7 +97,7 @@ def test_json_nested_too_deeply_is_one_sentence(db):
     ok = '{"conversation_id":"c2","customer_id":"u","created_at":"2024-01-01","handled_by":"ai","status":"closed"}\n'
     r = ingest.load(db, [("t.jsonl", (deep + ok).encode())], settings.Settings())
     assert r.errors == [] and (r.files[0].read, r.files[0].loaded, r.files[0].rejected) == (2, 1, 1)
-    assert [i["reason"] for i in ingest.issues(db)] == ["JSON nested too deeply"]
+    assert [i["reason"] for i in load_issues.listing(db)] == ["JSON nested too deeply"]
     r = ingest.load(db, [("a.json", ("[" * 100_000 + "]" * 100_000).encode())], settings.Settings())
     assert r.errors == ["a.json is JSON nested too deeply to be an export."]
 
@@ -184,7 +186,7 @@ def test_xlsx_with_characters_xml_forbids_is_one_sentence(db):
 
 
 def test_column_and_key_counts_are_bounded(db):
-    from metrics.readers import MAX_COLUMNS
+    from metrics.load.readers import MAX_COLUMNS
 
     wide = ",".join(f"k{i}" for i in range(MAX_COLUMNS + 1)) + "\n" + ",".join("1" for _ in range(MAX_COLUMNS + 1))
     r = ingest.load(db, [("w.csv", wide.encode())], settings.Settings())
@@ -216,8 +218,8 @@ def test_a_parquet_dictionary_bomb_is_refused_before_it_expands(db):
 
 
 def test_running_out_of_memory_or_spill_is_one_sentence_and_the_session_stays_usable():
-    from metrics import db as dbmod
-    from metrics.readers import Limits
+    from metrics.core import db as dbmod
+    from metrics.load.readers import Limits
 
     d = dbmod.connect(memory_limit="64MB", threads=1)
     try:

@@ -8,10 +8,10 @@ import random
 
 import pytest
 
-from metrics import insights, signals
-from metrics.insights import DAYS_PER_MONTH, Insight
-from metrics.report import build_report
-from metrics.settings import Settings
+from metrics.compute import insights, signals
+from metrics.compute.insights import DAYS_PER_MONTH, Insight
+from metrics.core.settings import Settings
+from metrics.present.report import build_report
 
 T0 = dt.datetime(2025, 3, 1, 9, 0, tzinfo=dt.UTC)
 CONV = "conversation_id,customer_id,created_at,ended_at,handled_by,issue_category,status,escalated,escalation_reason,handle_minutes\n"

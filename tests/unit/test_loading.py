@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from metrics.db import rows, scalar
-from metrics.ingest import issues
-from metrics.settings import Settings
+from metrics.core.db import rows, scalar
+from metrics.core.settings import Settings
+from metrics.load.issues import listing as issues
 from tests.conftest import CONV_HEADER, conv_csv
 
 UTC = dt.UTC
@@ -79,7 +79,7 @@ def test_ambiguous_day_month_column_is_refused_until_the_order_is_set(load, db):
     assert r.errors == [
         "amb.csv: column 'created_at' is ambiguous (DD/MM vs MM/DD: no day above 12); set the date order for this file."
     ]
-    from metrics.mapping import recognise
+    from metrics.load.mapping import recognise
 
     m = recognise(["conversation_id", "customer_id", "created_at", "ended_at", "handled_by"])
     m.date_order = "MDY"
@@ -284,7 +284,7 @@ def test_locale_numbers_and_csat_encodings(load, db):
 
 
 def test_csat_on_a_ten_point_scale_is_normalised(load, db):
-    from metrics.mapping import recognise
+    from metrics.load.mapping import recognise
 
     m = recognise(["conversation_id", "customer_id", "created_at", "handled_by", "csat"])
     m.csat_scale_max = 10
@@ -428,8 +428,8 @@ def test_every_reader_gives_the_same_table(fmt, load, db, tmp_path):
 
 
 def test_loading_reports_progress_with_sizes_and_rows(db):
-    from metrics import ingest
-    from metrics.settings import Settings
+    from metrics.core.settings import Settings
+    from metrics.load import ingest
 
     said = []
     data = b"conversation_id,customer_id,created_at,handled_by\nc1,u1,2024-01-01,ai\nc2,u2,2024-01-02,human\n"

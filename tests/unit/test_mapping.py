@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from metrics.mapping import FileMapping, dump_mappings, load_mappings, recognise
-from metrics.schema import IngestError, normalise_header
+from metrics.core.errors import IngestError
+from metrics.core.schema import normalise_header
+from metrics.load.mapping import FileMapping, dump_mappings, load_mappings, recognise
 
 
 def test_canonical_headers_map_to_their_table():

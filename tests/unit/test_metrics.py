@@ -8,10 +8,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import aggregate, ingest, registry, signals
-from metrics import db as dbmod
-from metrics.settings import Settings
-from metrics.stats import wilson
+from metrics.compute import aggregate, registry, signals
+from metrics.compute.stats import wilson
+from metrics.core import db as dbmod
+from metrics.core.settings import Settings
+from metrics.load import ingest
 from tests.unit.test_signals import LATE, T0, build, conv
 
 
@@ -165,7 +166,7 @@ def test_every_metric_is_documented_in_the_readme():
     """The README table is generated from the registry: regenerate with `python -m metrics docs`."""
     import pathlib
 
-    from metrics.docs import update_readme
+    from metrics.present.docs import update_readme
 
     readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert update_readme(readme) == readme

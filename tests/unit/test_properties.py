@@ -8,10 +8,10 @@ import io
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics import db as dbmod
-from metrics import ingest
-from metrics.db import rows, scalar
-from metrics.settings import Settings
+from metrics.core import db as dbmod
+from metrics.core.db import rows, scalar
+from metrics.core.settings import Settings
+from metrics.load import ingest
 
 GOOD = st.fixed_dictionaries(
     {
@@ -78,7 +78,7 @@ def test_arbitrary_text_round_trips_through_csv(value):
         ingest.load(db, [("t.csv", buf.getvalue().encode())], Settings())
         got = rows(db.con, "SELECT escalation_reason FROM conversations")
         stripped = value.strip(" \t\r\n")
-        from metrics.schema import NULL_TOKENS
+        from metrics.core.schema import NULL_TOKENS
 
         expected = None if stripped.lower() in NULL_TOKENS else stripped
         assert got == [(expected,)]

@@ -6,11 +6,14 @@ import json
 
 import pytest
 
-from metrics import aggregate, checks, ingest, report, signals
-from metrics.__main__ import main
-from metrics.db import rows, scalar
-from metrics.settings import Settings
-from metrics.typing_sql import status as status_sql
+from metrics.cli import main
+from metrics.compute import aggregate, checks, signals
+from metrics.core.db import rows, scalar
+from metrics.core.settings import Settings
+from metrics.load import ingest
+from metrics.load import issues as load_issues
+from metrics.load.cells import status as status_sql
+from metrics.present import report
 
 LATE = "2024-06-01T00:00:00Z"  # a later conversation of another customer: everything before it is matured
 
@@ -178,7 +181,7 @@ def test_open_ai_conversation_is_not_truly_resolved_and_has_its_own_leak(db):
         f"z,zz,{LATE},{LATE},human,closed\n",
     )
     assert _sig(db, "outcome") == {"o": ("not_closed",), "ok": ("truly_resolved",), "z": (None,)}
-    from metrics.resolution import leak_waterfall
+    from metrics.compute.resolution import leak_waterfall
 
     w = leak_waterfall(db)
     assert dict((k, n) for k, _, n in w.leaks)["not_closed"] == 1 and w.truly_resolved == 1
@@ -415,7 +418,7 @@ def test_rfc_2822_timestamps_and_the_excel_sep_hint(db):
     got = rows(db.con, "SELECT conversation_id, strftime(created_at, '%Y-%m-%d %H:%M:%S') FROM conversations")
     assert got == [("c1", "2017-10-31 22:10:47"), ("c2", "2017-10-31 22:10:47"), ("c3", "2017-10-31 20:10:47")]
     # the rejected line keeps the number a person sees in the file (the hint is line 1, the header line 2)
-    assert [(i["row"], i["reason"]) for i in ingest.issues(db)] == [(6, "expected 5 fields, found 2")]
+    assert [(i["row"], i["reason"]) for i in load_issues.listing(db)] == [(6, "expected 5 fields, found 2")]
 
 
 def test_categories_spelled_like_our_keys_never_replace_the_overall_or_the_uncategorised(tmp_path):
@@ -445,7 +448,7 @@ def test_negative_minutes_and_far_future_times_are_reported_and_left_out(db):
         "b,u2,9999-01-01T10:00:00Z,,human,solved,12\n"
         "c,u3,2024-01-02T10:00:00Z,9999-12-31T00:00:00Z,human,solved,20\n",
     )
-    got = {(i["row"], i["reason"].split(":")[0]) for i in ingest.issues(db)}
+    got = {(i["row"], i["reason"].split(":")[0]) for i in load_issues.listing(db)}
     assert (2, "negative, left out") in got
     assert (3, "created_at is missing or unreadable") in got  # a start in the future rejects its row
     assert any(r_ == 4 and why.startswith("in the future (after ") for r_, why in got)

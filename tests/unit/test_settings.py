@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from metrics import settings as S
+from metrics.core import settings as S
 
 
 def test_defaults_follow_spec():

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from metrics import ingest, signals
-from metrics.db import rows, scalar
-from metrics.settings import Settings
+from metrics.compute import signals
+from metrics.core.db import rows, scalar
+from metrics.core.settings import Settings
+from metrics.load import ingest
 
 HEAD = "conversation_id,customer_id,created_at,ended_at,handled_by,escalated,issue_category,status,csat,sentiment_start,sentiment_end,first_response_at,escalation_reason,escalation_appropriate,handle_minutes,account_id"
 
@@ -317,7 +318,7 @@ def test_business_hours_are_dst_correct_and_skip_holidays(db):
     ],
 )
 def test_business_hours_setting_errors(text, message):
-    from metrics.settings import SettingsError
+    from metrics.core.errors import SettingsError
 
     with pytest.raises(SettingsError) as e:
         Settings().replace(business_hours=text)

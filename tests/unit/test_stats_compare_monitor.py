@@ -8,8 +8,8 @@ import pytest
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportions_ztest
 
-from metrics import compare, monitoring, stats
-from metrics.settings import Settings
+from metrics.compute import compare, monitoring, stats
+from metrics.core.settings import Settings
 from tests.unit.test_signals import build, conv
 
 
@@ -139,7 +139,7 @@ def test_mann_whitney_from_sql_rank_sums_equals_scipy():
 
     from scipy import stats as sps
 
-    from metrics.stats import mann_whitney_p
+    from metrics.compute.stats import mann_whitney_p
 
     rng = random.Random(5)
     for n1, n2 in ((30, 45), (200, 90), (12, 400)):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from metrics import vendors
-from metrics.settings import Settings
+from metrics.core.settings import Settings
+from metrics.load import vendors
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "vendor"
 UTC = dt.UTC
@@ -142,7 +142,7 @@ FRESHDESK_SPEC8 = FRESHDESK + (
 
 
 def test_freshdesk_spec8_statuses_outbound_and_business_hours(load, db):
-    from metrics import aggregate, signals
+    from metrics.compute import aggregate, signals
 
     load(("freshdesk.csv", FRESHDESK_SPEC8))
     rows_ = db.con.execute(
@@ -328,7 +328,7 @@ def test_generic_files_are_not_taken_for_a_vendor():
 
 
 def test_a_saved_vendor_mapping_is_reapplied(load, db):
-    from metrics.mapping import dump_mappings, load_mappings
+    from metrics.load.mapping import dump_mappings, load_mappings
 
     res = load(("gorgias.csv", GORGIAS))
     saved = dump_mappings({"gorgias.csv": _files(res)["gorgias.csv"].mapping})
@@ -520,7 +520,8 @@ ZENDESK_SPEC8 = (
 
 
 def test_zendesk_full_export_spec8_numbers_by_hand(load, db):
-    from metrics import aggregate, checks, report, signals
+    from metrics.compute import aggregate, checks, signals
+    from metrics.present import report
 
     res = load(("export.csv", ZENDESK_SPEC8))
     f = _files(res)["export.csv"]
@@ -574,7 +575,8 @@ def _folder(name: str) -> list[tuple[str, bytes]]:
 
 def test_whole_fivetran_zendesk_folder_at_once(db):
     """Every seed file given at once: tickets, comments, chats load; the 20 side tables are named and skipped."""
-    from metrics import aggregate, checks, ingest, signals
+    from metrics.compute import aggregate, checks, signals
+    from metrics.load import ingest
 
     files = _folder("fivetran_zendesk")
     assert len(files) == 26
@@ -609,7 +611,8 @@ def test_whole_fivetran_zendesk_folder_at_once(db):
 
 
 def test_whole_fivetran_intercom_folder_at_once(db):
-    from metrics import aggregate, ingest, signals
+    from metrics.compute import aggregate, signals
+    from metrics.load import ingest
 
     res = ingest.load(db, _folder("fivetran_intercom"), Settings())
     used = {f.name: (f.table, f.read, f.loaded, f.rejected) for f in res.files}
@@ -633,7 +636,7 @@ def test_whole_fivetran_intercom_folder_at_once(db):
 
 
 def test_whole_fivetran_salesforce_folder_at_once(db):
-    from metrics import ingest
+    from metrics.load import ingest
 
     res = ingest.load(db, _folder("fivetran_salesforce"), Settings())
     assert [(f.name, f.table) for f in res.files] == [("sf_account_data.csv", "accounts")]
@@ -644,7 +647,7 @@ def test_whole_fivetran_salesforce_folder_at_once(db):
 
 def test_remapping_after_a_vendor_profile_equals_a_fresh_load(db):
     """Issue 16: the profile used to delete skipped rows from the kept raw file, so a second load differed."""
-    from metrics import ingest
+    from metrics.load import ingest
 
     files = [(p.name, p.read_bytes()) for p in (FIXTURES / "fivetran_zendesk").glob("ticket_data.csv")]
     raws: dict = {}
@@ -653,8 +656,8 @@ def test_remapping_after_a_vendor_profile_equals_a_fresh_load(db):
     counts = [(f.read, f.loaded, f.rejected) for f in first.files]
     assert counts == [(f.read, f.loaded, f.rejected) for f in again.files] == [(10, 8, 2)]
     # switched to a generic mapping (no profile: deleted tickets are not skipped), it equals a fresh generic load
-    from metrics import db as dbmod
-    from metrics.mapping import FileMapping
+    from metrics.core import db as dbmod
+    from metrics.load.mapping import FileMapping
 
     cols = {"conversation_id": "id", "customer_id": "requester_id", "created_at": "created_at", "status": "status"}
     generic = {"ticket_data.csv": FileMapping("conversations", cols, handled_by="human")}

@@ -1,0 +1,277 @@
+"""SQL expressions that turn raw text cells into typed canonical values, with a reason when they cannot.
+
+Each builder takes the raw column reference (a generated name such as `c3`, never user
+text) and returns `(value_sql, error_sql)`: the typed value, and a text reason that is
+non-NULL exactly when a non-empty cell could not be used. Options that come from the
+user (time zone, scale) are bound parameters (`$tz_3`, ...), collected in `params`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from metrics.core.schema import (
+    AUTHOR_VALUES,
+    BOOL_VALUES,
+    CSAT_NOT_A_RESPONSE,
+    CSAT_WORDS,
+    DIRECTION_VALUES,
+    HANDLER_VALUES,
+    NULL_TOKENS,
+    STATUS_WORDS,
+)
+
+ISO_AWARE = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?)?\s*(Z|z|UTC|GMT|[+-]\d{2}(:?\d{2})?)"
+ISO_NAIVE = r"\d{4}-\d{2}-\d{2}([T ]\d{1,2}:\d{2}(:\d{2}([.,]\d+)?)?)?"
+ISO_SLASH = r"\d{4}/\d{2}/\d{2}( \d{1,2}:\d{2}(:\d{2})?)?"
+NUMERIC = r"\d+(\.\d+)?"
+RFC2822 = r"[A-Za-z]{3},? [0-9A-Za-z :+\-]{15,40}"
+RFC2822_FORMATS = (
+    "['%a %b %d %H:%M:%S %z %Y', '%a, %d %b %Y %H:%M:%S %z', '%a, %d %b %Y %H:%M %z', '%a %d %b %Y %H:%M:%S %z']"
+)
+DAYMONTH = r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})(,?\s+\d{1,2}:\d{2}(:\d{2})?(\s?[AaPp][Mm])?)?"
+
+_TIME_FORMATS = ["", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I:%M%p"]
+
+
+def _lit(s: str) -> str:
+    """A SQL string literal for constants defined in this codebase (never user text)."""
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _in_list(values) -> str:
+    return "(" + ", ".join(_lit(v) for v in values) + ")"
+
+
+def _case_map(expr: str, mapping: dict) -> str:
+    whens = " ".join(f"WHEN {_lit(k)} THEN {_lit(v)}" for k, v in mapping.items())
+    return f"CASE {expr} {whens} ELSE NULL END"
+
+
+_WS = "' ' || chr(9) || chr(10) || chr(13)"  # blanks trimmed around every value
+
+
+_MAX_TOKEN = max(len(t) for t in NULL_TOKENS)
+
+
+def clean(col: str) -> str:
+    """Trimmed text with the null tokens (empty, NULL, N/A, -, ...) as NULL.
+
+    Cheap tests first (length, the first and last character): on millions of cells the
+    full trim-and-lower runs only where it can matter.
+    """
+    t = f"trim({col}, {_WS})"
+    return (
+        f"CASE WHEN length({col}) <= {_MAX_TOKEN + 4} AND lower({t}) IN {_in_list(NULL_TOKENS)} THEN NULL "
+        f"WHEN ascii({col}[1]) <= 32 OR ascii({col}[-1]) <= 32 THEN {t} ELSE {col} END"
+    )
+
+
+@dataclass
+class Params:
+    values: dict[str, object] = field(default_factory=dict)
+
+    def bind(self, prefix: str, value: object) -> str:
+        name = f"{prefix}_{len(self.values)}"
+        self.values[name] = value
+        return f"${name}"
+
+
+INVISIBLE = "[\ufeff\u200b\u200c\u200d\u2060]"  # BOM and zero-width characters: a second look-alike value
+
+
+def text(v: str) -> tuple[str, str]:
+    """Text without BOM / zero-width characters inside (a cheap `contains` test before the replace)."""
+    has = " OR ".join(f"contains({v}, {_lit(c)})" for c in ("\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"))
+    return f"CASE WHEN {has} THEN nullif(regexp_replace({v}, {_lit(INVISIBLE)}, '', 'g'), '') ELSE {v} END", "NULL"
+
+
+def has_invisible(v: str) -> str:
+    """Whether a cell holds BOM / zero-width characters (for the loader's note)."""
+    return f"coalesce(regexp_matches({v}, {_lit(INVISIBLE)}), false)"
+
+
+def enum(v: str, mapping: dict[str, str], what: str) -> tuple[str, str]:
+    val = _case_map(f"lower({v})", mapping)
+    err = f"CASE WHEN {v} IS NOT NULL AND ({val}) IS NULL THEN 'not a known {what}: ' || {v} END"
+    return val, err
+
+
+def handler(v: str) -> tuple[str, str]:
+    return enum(v, HANDLER_VALUES, "handler (ai or human)")
+
+
+def author(v: str) -> tuple[str, str]:
+    return enum(v, AUTHOR_VALUES, "author type (customer, ai or human)")
+
+
+def status(v: str) -> tuple[str, str]:
+    """Normalised to abandoned / open / resolved by whole words (SPEC 8), first list that matches wins;
+    anything else is `other` (not an error: reported per value by the loader)."""
+    words = f"(' ' || trim(regexp_replace(lower({v}), '[^a-z0-9]+', ' ', 'g')) || ' ')"
+    whens = " ".join(
+        f"WHEN {' OR '.join(f'contains({words}, {_lit(chr(32) + w + chr(32))})' for w in ws)} THEN {_lit(cls)}"
+        for cls, ws in STATUS_WORDS
+    )
+    return f"CASE WHEN {v} IS NULL THEN NULL {whens} ELSE 'other' END", "NULL"
+
+
+def direction(v: str) -> tuple[str, str]:
+    return enum(v, DIRECTION_VALUES, "direction (inbound or outbound)")
+
+
+def count(v: str, decimal: str) -> tuple[str, str]:
+    """A count, or yes/no read as 1/0 (a reopened flag)."""
+    num = _double(v, decimal)
+    whens = " ".join(f"WHEN {_lit(k)} THEN {1.0 if b else 0.0}" for k, b in BOOL_VALUES.items())
+    val = f"coalesce({num}, CASE lower({v}) {whens} END)"
+    err = f"CASE WHEN {v} IS NOT NULL AND ({val}) IS NULL THEN 'not a count or yes/no: ' || {v} END"
+    return val, err
+
+
+def boolean(v: str) -> tuple[str, str]:
+    whens = " ".join(f"WHEN {_lit(k)} THEN {str(b).upper()}" for k, b in BOOL_VALUES.items())
+    val = f"CASE lower({v}) {whens} ELSE NULL END"
+    err = f"CASE WHEN {v} IS NOT NULL AND ({val}) IS NULL THEN 'not yes/no: ' || {v} END"
+    return val, err
+
+
+def _number_text(v: str, decimal: str) -> str:
+    bare = rf"regexp_replace({v}, '^[$€£¥]\s*|\s*[$€£¥]$', '', 'g')"
+    if decimal == ",":
+        return (
+            f"CASE WHEN regexp_full_match({bare}, '[+-]?\\d{{1,3}}(\\.\\d{{3}})+(,\\d*)?') "
+            f"THEN replace(replace({bare}, '.', ''), ',', '.') "
+            f"WHEN regexp_full_match({bare}, '[+-]?\\d*,\\d+') THEN replace({bare}, ',', '.') ELSE {bare} END"
+        )
+    return (
+        f"CASE WHEN regexp_full_match({bare}, '[+-]?\\d{{1,3}}(,\\d{{3}})+(\\.\\d*)?') "
+        f"THEN replace({bare}, ',', '') ELSE {bare} END"
+    )
+
+
+def _finite(expr: str) -> str:
+    return f"CASE WHEN isfinite({expr}) THEN {expr} END"
+
+
+def _double(v: str, decimal: str) -> str:
+    """The number in a cell; plain numbers skip the currency and thousands-separator regexes."""
+    slow = f"TRY_CAST({_number_text(v, decimal)} AS DOUBLE)"
+    if decimal == ",":  # "1.234" means 1234 there: no fast path
+        return _finite(slow)
+    return _finite(f"coalesce(TRY_CAST({v} AS DOUBLE), {slow})")
+
+
+def number(v: str, decimal: str, upper: float | None = None) -> tuple[str, str]:
+    """A number; with `upper`, only 0..upper is plausible (others are reported and left out)."""
+    val = _double(v, decimal)
+    err = f"CASE WHEN {v} IS NOT NULL AND ({val}) IS NULL THEN 'not a number: ' || {v} END"
+    if upper is not None:
+        raw = val
+        val = f"CASE WHEN ({raw}) BETWEEN 0 AND {float(upper)!r} THEN {raw} END"
+        err = (
+            f"CASE WHEN {v} IS NOT NULL AND ({raw}) IS NULL THEN 'not a number: ' || {v} "
+            f"WHEN ({raw}) < 0 THEN 'negative, left out: ' || {v} "
+            f"WHEN ({raw}) > {float(upper)!r} THEN 'implausibly large, left out: ' || {v} END"
+        )
+    return val, err
+
+
+def sentiment(v: str, decimal: str) -> tuple[str, str]:
+    """A score in [-1, 1]; the labels positive / neutral / negative count as 0.4 / 0 / -0.4."""
+    num = _double(v, decimal)
+    labels = f"CASE lower({v}) WHEN 'positive' THEN 0.4 WHEN 'neutral' THEN 0.0 WHEN 'negative' THEN -0.4 END"
+    raw = f"coalesce({num}, {labels})"
+    val = f"CASE WHEN ({raw}) BETWEEN -1 AND 1 THEN {raw} END"
+    err = (
+        f"CASE WHEN {v} IS NOT NULL AND ({raw}) IS NULL THEN 'not a sentiment score: ' || {v} "
+        f"WHEN ({raw}) NOT BETWEEN -1 AND 1 THEN 'sentiment outside -1..1: ' || {v} END"
+    )
+    return val, err
+
+
+def csat(v: str, decimal: str, scale_ref: str) -> tuple[str, str]:
+    """Survey score normalised to 1-5 from the file's scale (1..max; 0..max for 10- and 100-point scales).
+
+    Words (Good/Bad, thumbs up/down) map to the top / bottom; `x/y` is x on a y-point
+    scale; `85%` is 85% of the way up. `Offered` and similar are no response (empty).
+    """
+    s = scale_ref
+    lo = f"(CASE WHEN {s} IN (10, 100) THEN 0 ELSE 1 END)"
+    num = _double(v, decimal)
+    words = " ".join(f"WHEN {_lit(k)} THEN {frac}" for k, frac in CSAT_WORDS.items())
+    frac_word = f"CASE lower({v}) {words} END"
+    frac_slash = (
+        f"CASE WHEN regexp_full_match({v}, '\\d+(\\.\\d+)?\\s*/\\s*\\d+') THEN "
+        f"(TRY_CAST(split_part({v}, '/', 1) AS DOUBLE) - 1) / nullif(TRY_CAST(split_part({v}, '/', 2) AS DOUBLE) - 1, 0) END"
+    )
+    frac_pct = (
+        f"CASE WHEN regexp_full_match({v}, '\\d+(\\.\\d+)?\\s*%') THEN TRY_CAST(rtrim({v}, '% ') AS DOUBLE) / 100 END"
+    )
+    frac_num = f"CASE WHEN {num} BETWEEN {lo} AND {s} THEN ({num} - {lo}) / ({s} - {lo}) END"
+    plain = f"TRY_CAST({v} AS DOUBLE)"  # most cells: a bare number, no words or regexes needed
+    frac = (
+        f"CASE WHEN {plain} IS NOT NULL AND {_lit(decimal)} <> ',' THEN {frac_num} "
+        f"ELSE coalesce({frac_word}, {frac_slash}, {frac_pct}, {frac_num}) END"
+    )
+    val = f"CASE WHEN ({frac}) BETWEEN 0 AND 1 THEN round(1 + 4 * ({frac}), 6) END"
+    skip = f"lower({v}) IN {_in_list(CSAT_NOT_A_RESPONSE)}"
+    val = f"CASE WHEN {skip} THEN NULL ELSE {val} END"
+    err = (
+        f"CASE WHEN {v} IS NOT NULL AND NOT {skip} AND ({val}) IS NULL THEN "
+        f"'not a score on the ' || CAST({s} AS INTEGER) || '-point scale: ' || {v} END"
+    )
+    return val, err
+
+
+def _strptime_formats(order: str) -> str:
+    date = "%d/%m/%Y" if order == "DMY" else "%m/%d/%Y"
+    return "[" + ", ".join(_lit(date + t) for t in _TIME_FORMATS) + "]"
+
+
+def timestamp_parts(v: str, order: str | None) -> tuple[str, str]:
+    """(aware TIMESTAMPTZ, naive local TIMESTAMP) parses of one cell; at most one is non-NULL.
+
+    Aware: ISO 8601 with Z/offset, RFC 2822 / HTTP dates with a zone, epoch seconds (>= 1e8) or milliseconds
+    (>= 1e11).
+    Naive: ISO without offset, YYYY/MM/DD, DD/MM/YYYY or MM/DD/YYYY (order decided per
+    column; `.` and `-` separators too), Excel serial days (20000-80000).
+    """
+    iso = f"replace(replace({v}, 'T', ' '), ',', '.')"
+    aware = (
+        # Fast path for the commonest export form, 2024-01-31T10:00:00Z; the regex cascade for the rest.
+        f"CASE WHEN {v}[-1] IN ('Z', 'z') AND {v}[11] IN ('T', ' ') AND {v}[5] = '-' "
+        f"AND TRY_CAST({v} AS TIMESTAMPTZ) IS NOT NULL THEN TRY_CAST({v} AS TIMESTAMPTZ) "
+        f"WHEN regexp_full_match({v}, '{ISO_AWARE}') THEN TRY_CAST(regexp_replace({iso}, '\\s*GMT$', 'Z') AS TIMESTAMPTZ) "
+        # RFC 2822 / HTTP / Twitter forms: Tue Oct 31 22:10:47 +0000 2017, Tue, 31 Oct 2017 22:10:47 GMT
+        f"WHEN regexp_full_match({v}, '{RFC2822}') THEN try_strptime(regexp_replace({v}, ' (GMT|UTC|UT|Z)$', ' +0000'), "
+        f"{RFC2822_FORMATS}) "
+        f"WHEN regexp_full_match({v}, '{NUMERIC}') AND TRY_CAST({v} AS DOUBLE) >= 1e11 "
+        f"THEN to_timestamp(TRY_CAST({v} AS DOUBLE) / 1000) "
+        f"WHEN regexp_full_match({v}, '{NUMERIC}') AND TRY_CAST({v} AS DOUBLE) >= 1e8 "
+        f"THEN to_timestamp(TRY_CAST({v} AS DOUBLE)) END"
+    )
+    dm = "NULL"
+    if order in ("DMY", "MDY"):
+        normal = f"regexp_replace(regexp_replace({v}, '^(\\d{{1,2}})[/.\\-](\\d{{1,2}})[/.\\-](\\d{{4}}),?', '\\1/\\2/\\3'), '\\s+', ' ', 'g')"
+        dm = f"TRY_STRPTIME({normal}, {_strptime_formats(order)})"
+    naive = (
+        f"CASE WHEN regexp_full_match({v}, '{ISO_NAIVE}') THEN TRY_CAST({iso} AS TIMESTAMP) "
+        f"WHEN regexp_full_match({v}, '{ISO_SLASH}') THEN TRY_CAST(replace({v}, '/', '-') AS TIMESTAMP) "
+        f"WHEN regexp_full_match({v}, '{DAYMONTH}') THEN {dm} "
+        f"WHEN regexp_full_match({v}, '{NUMERIC}') AND TRY_CAST({v} AS DOUBLE) BETWEEN 20000 AND 80000 "
+        f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round(TRY_CAST({v} AS DOUBLE) * 86400e6) AS BIGINT)) END"
+    )
+    return aware, naive
+
+
+def day_month_evidence_sql(v: str) -> str:
+    """Counts for deciding a column's day/month order: (first part > 12, second part > 12, slash dates)."""
+    maybe = f"({v}[2] IN ('/', '.', '-') OR {v}[3] IN ('/', '.', '-'))"  # cheap test before the regexes
+    first = f"TRY_CAST(regexp_extract({v}, '^{DAYMONTH}', 1) AS INTEGER)"
+    second = f"TRY_CAST(regexp_extract({v}, '^{DAYMONTH}', 2) AS INTEGER)"
+    return (
+        f"count(*) FILTER (WHERE {maybe} AND {first} > 12), count(*) FILTER (WHERE {maybe} AND {second} > 12), "
+        f"count(*) FILTER (WHERE {maybe} AND regexp_full_match({v}, '{DAYMONTH}')), "
+        f"min(__row) FILTER (WHERE {maybe} AND {first} > 12), min(__row) FILTER (WHERE {maybe} AND {second} > 12)"
+    )

@@ -1,0 +1,196 @@
+"""Pure plotly figure builders (results in, figures out). User text in labels is HTML-escaped."""
+
+from __future__ import annotations
+
+import html
+
+import plotly.graph_objects as go
+
+from metrics.compute.resolution import LeakResult
+
+BLUE, RED, GREY, GREEN = "#2563eb", "#dc2626", "#9ca3af", "#16a34a"
+LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 380, "template": "plotly_white"}
+
+
+def esc(text: object) -> str:
+    return html.escape("" if text is None else str(text))
+
+
+def leak_waterfall(r: LeakResult) -> go.Figure:
+    labels = ["AI conversations", "Handed to a human", "Windows still open (pending)", "Deflected, windows closed"]
+    measures = ["absolute", "relative", "relative", "total"]
+    values = [r.ai, -r.escalated, -r.pending, 0]
+    for _, label, n in r.leaks:
+        labels.append(label)
+        measures.append("relative")
+        values.append(-n)
+    labels.append("Truly resolved")
+    measures.append("total")
+    values.append(0)
+    texts = [f"{r.ai:,}", f"-{r.escalated:,}" if r.escalated else "0", f"-{r.pending:,}" if r.pending else "0"]
+    texts.append(f"{r.deflected_matured:,}")
+    texts += [f"-{n:,}" if n else "0" for _, _, n in r.leaks] + [f"{r.truly_resolved:,}"]
+    fig = go.Figure(
+        go.Waterfall(
+            x=labels,
+            y=values,
+            measure=measures,
+            textposition="outside",
+            text=texts,
+            decreasing={"marker": {"color": RED}},
+            increasing={"marker": {"color": BLUE}},
+            totals={"marker": {"color": BLUE}},
+            connector={"line": {"color": GREY}},
+        )
+    )
+    fig.update_layout(title="From AI conversations to truly resolved", showlegend=False, **LAYOUT)
+    return fig
+
+
+def rate_bars(rows: list[dict], label_key: str, series: dict[str, str], title: str) -> go.Figure:
+    """Grouped horizontal bars: one bar per series (metric id -> label) per segment, with Wilson intervals."""
+    fig = go.Figure()
+    for mid, name in series.items():
+        xs, ys, lo, hi = [], [], [], []
+        for r in rows:
+            res = r[mid]
+            if res.value is None:
+                continue
+            ys.append(esc(r[label_key]))
+            xs.append(res.value)
+            lo.append(res.value - res.ci_low)
+            hi.append(res.ci_high - res.value)
+        fig.add_bar(
+            x=xs,
+            y=ys,
+            name=esc(name),
+            orientation="h",
+            error_x={"type": "data", "array": hi, "arrayminus": lo, "thickness": 1},
+        )
+    top = max([1e-9] + [r[m].ci_high for r in rows for m in series if r[m].ci_high is not None])
+    fig.update_layout(
+        title=title,
+        barmode="group",
+        xaxis={"tickformat": ".0%", "range": [0, 1 if top > 0.5 else top * 1.1]},
+        legend={"orientation": "h", "y": -0.15},
+        **{**LAYOUT, "height": max(320, 40 * len(rows) + 120)},
+    )
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def trend(points: dict[str, list[tuple[object, float | None]]], title: str, percent: bool = True) -> go.Figure:
+    fig = go.Figure()
+    for name, pts in points.items():
+        fig.add_scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines+markers", name=esc(name))
+    fig.update_layout(
+        title=title, yaxis={"tickformat": ".0%" if percent else ""}, legend={"orientation": "h", "y": -0.2}, **LAYOUT
+    )
+    return fig
+
+
+def quantile_boxes(stats: dict[str, dict[str, float]], title: str, unit: str = "seconds") -> go.Figure:
+    """Box plots from precomputed quantiles (p10, p25, p50, p75, p90), so no raw rows leave the database."""
+    fig = go.Figure()
+    for name, q in stats.items():
+        if q.get("p50") is None:
+            continue
+        fig.add_trace(
+            go.Box(
+                name=esc(name),
+                x=[esc(name)],
+                q1=[q["p25"]],
+                median=[q["p50"]],
+                q3=[q["p75"]],
+                lowerfence=[q["p10"]],
+                upperfence=[q["p90"]],
+                boxpoints=False,
+            )
+        )
+    fig.update_layout(title=title, yaxis={"title": unit, "type": "log"}, showlegend=False, **LAYOUT)
+    return fig
+
+
+def by_decile(rows: list[dict], title: str) -> go.Figure:
+    fig = go.Figure()
+    xs = [f"{r['decile']} ({r['min_load']}-{r['max_load']})" for r in rows]
+    fig.add_scatter(x=xs, y=[r["true_resolution_rate"] for r in rows], name="Truly resolved", mode="lines+markers")
+    fig.add_scatter(x=xs, y=[r["escalation_rate"] for r in rows], name="Handed to a human", mode="lines+markers")
+    fig.update_layout(
+        title=title,
+        xaxis={"title": "Load decile (AI conversations open at start)"},
+        yaxis={"tickformat": ".0%"},
+        legend={"orientation": "h", "y": -0.3},
+        **LAYOUT,
+    )
+    return fig
+
+
+def transition_heatmap(grid: list[list[int]], title: str) -> go.Figure:
+    names = ["negative", "neutral", "positive"]
+    total = sum(map(sum, grid)) or 1
+    fig = go.Figure(
+        go.Heatmap(
+            z=grid,
+            x=[f"end {n}" for n in names],
+            y=[f"start {n}" for n in names],
+            colorscale="Blues",
+            text=[[f"{v:,}<br>{v / total:.0%}" for v in row] for row in grid],
+            texttemplate="%{text}",
+            showscale=False,
+        )
+    )
+    fig.update_layout(title=title, **LAYOUT)
+    fig.update_yaxes(autorange="reversed")
+    return fig
+
+
+def hazard_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
+    fig = go.Figure()
+    for name, pts in series.items():
+        pts = [p for p in pts if p["reached"]]
+        fig.add_scatter(
+            x=[p["k"] for p in pts],
+            y=[p["exits"] / p["reached"] for p in pts],
+            mode="lines+markers",
+            name=esc(name),
+            customdata=[[p["exits"], p["reached"]] for p in pts],
+            hovertemplate="after answer %{x}: %{y:.1%} (%{customdata[0]} of %{customdata[1]})<extra></extra>",
+        )
+    fig.update_layout(
+        title=title,
+        xaxis={"title": "AI answers so far", "dtick": 1},
+        yaxis={"tickformat": ".0%"},
+        legend={"orientation": "h", "y": -0.25},
+        **LAYOUT,
+    )
+    return fig
+
+
+def p_chart(points: list[dict], sigma: float, title: str) -> go.Figure:
+    """Daily rate with its trailing baseline and the alert band (baseline +- sigma standard errors)."""
+    import math
+
+    xs = [p["day"] for p in points]
+    rate = [p["k"] / p["n"] if p["n"] else None for p in points]
+    base = [p["base_k"] / p["base_n"] if p["base_n"] else None for p in points]
+    hi, lo = [], []
+    for p, b in zip(points, base):
+        se = math.sqrt(b * (1 - b) / p["n"]) if b is not None and p["n"] else None
+        hi.append(None if se is None else min(1, b + sigma * se))
+        lo.append(None if se is None else max(0, b - sigma * se))
+    fig = go.Figure()
+    fig.add_scatter(x=xs, y=hi, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip")
+    fig.add_scatter(
+        x=xs,
+        y=lo,
+        mode="lines",
+        line={"width": 0},
+        fill="tonexty",
+        fillcolor="rgba(37,99,235,0.12)",
+        name=f"Baseline +- {sigma:g} SE",
+    )
+    fig.add_scatter(x=xs, y=base, mode="lines", name="Baseline", line={"color": GREY, "dash": "dot"})
+    fig.add_scatter(x=xs, y=rate, mode="lines+markers", name="Day", line={"color": BLUE}, marker={"size": 4})
+    fig.update_layout(title=title, yaxis={"tickformat": ".0%"}, legend={"orientation": "h", "y": -0.2}, **LAYOUT)
+    return fig
