@@ -25,8 +25,11 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
+# Two workers for everything but the browser tests (2 cores: about 1.7x); the browser tests then run alone, as a
+# server and chromium under a second worker's load make their timeouts flaky.
 test: lint
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --ignore=tests/e2e
+	$(PY) -m pytest tests/e2e
 
 sample: $(VENV)/.run
 	$(PY) -m sample_data.generate --conversations 20000 --out sample_data

@@ -32,12 +32,13 @@ import resource, time
 from metrics.core import db as dbmod
 from metrics.load import ingest
 from metrics.core import settings
+from metrics.core import settings_toml
 {setup}
 t0 = time.perf_counter()
 rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 if "TOML" in globals():
     try:
-        settings.loads(TOML); said = "loaded"
+        settings_toml.loads(TOML); said = "loaded"
     except settings.SettingsError as e:
         said = str(e)
 else:

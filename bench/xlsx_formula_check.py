@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import time
 
-from metrics.load.readers import _formula_cells_without_value
+from metrics.load.structured import _formula_cells_without_value
 
 OLD = re.compile(rb'<c [^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*(?:<f[ >][^<]*(?:</f>)?|<f/>)\s*(?:<v\s*/>|<v></v>)?\s*</c>')
 

@@ -9,6 +9,7 @@ import sys
 
 from metrics.core import db as dbmod
 from metrics.core import settings as settings_mod
+from metrics.core import settings_toml
 from metrics.core.errors import IngestError
 from metrics.core.schema import TABLES
 from metrics.load import ingest
@@ -73,8 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "docs":
         return _docs(args)
     try:
-        s = settings_mod.load(args.settings) if args.settings else settings_mod.Settings()
-        s = settings_mod.apply_overrides(s, args.set)
+        s = settings_toml.load(args.settings) if args.settings else settings_mod.Settings()
+        s = settings_toml.apply_overrides(s, args.set)
     except settings_mod.SettingsError as e:
         return _fail(str(e))
     except OSError as e:

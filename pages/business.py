@@ -6,8 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from metrics.compute import aggregate, business
+from metrics.core import settings as settings_mod
 from metrics.core.errors import SettingsError
 from metrics.present import charts
+from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
 from ui.state import change_settings, session, signals_or_stop
 from ui.text import md_escape
@@ -20,20 +22,17 @@ st.title("Business impact")
 signals_or_stop(s)
 
 st.subheader(f"Cost inputs (in {s.settings.currency})")
-COST_INPUTS = {
-    "license_per_month": ("License per month", 100.0),
-    "ai_fee_per_conversation": ("AI fee per conversation", 0.01),
-    "ai_fee_per_resolution": ("AI fee per resolution", 0.01),
-    "human_cost_per_hour": ("Agent cost per hour (fully loaded)", 1.0),
-    "human_minutes_per_conversation": ("Agent minutes per conversation*", 1.0),
-    "escalation_minutes": ("Agent minutes per escalation*", 1.0),
-}
-input_cols = st.columns(7)
-costs = {
-    name: col.number_input(label, 0.0, value=float(getattr(s.settings, name)), step=step, key="cost-" + name)
-    for col, (name, (label, step)) in zip(input_cols, COST_INPUTS.items())
-}
-currency = input_cols[6].text_input("Currency (ISO code)", s.settings.currency, max_chars=3, key="cost-currency")
+COST_INPUTS = [k for k in settings_mod.in_group("Costs") if k != "currency"]
+input_cols = st.columns(len(COST_INPUTS) + 1)
+costs = {}
+for col, name in zip(input_cols, COST_INPUTS):
+    m = settings_mod.META[name]
+    costs[name] = col.number_input(
+        m.label, m.lo, m.hi, float(getattr(s.settings, name)), m.step, key="cost-" + name, help=m.help
+    )
+currency = input_cols[-1].text_input(
+    settings_mod.META["currency"].label, s.settings.currency, max_chars=3, key="cost-currency"
+)
 try:
     change_settings(s.settings.replace(**costs, currency=currency or "USD"))
 except SettingsError as e:
@@ -43,7 +42,7 @@ cur = s.settings.currency
 if s.settings.example_prices:
     st.warning(
         "These costs use example prices: enter your license, AI fees, agent cost per hour and minutes above. "
-        f"Still at the example values: {', '.join(COST_INPUTS[k][0].rstrip('*') for k in s.settings.example_prices)}."
+        f"Still at the example values: {', '.join(settings_mod.META[k].label for k in s.settings.example_prices)}."
     )
 months = business.monthly(s.db, s.settings)
 res = business.cost_results(months, s.settings)
@@ -67,7 +66,7 @@ cols[2].metric(
 st.caption(
     f"Inputs behind these figures: {lic} license months x {s.settings.license_per_month:,.2f} {cur}; fees "
     f"{s.settings.ai_fee_per_conversation:,.2f} {cur} per AI conversation and {s.settings.ai_fee_per_resolution:,.2f} "
-    f"{cur} per true resolution; agents at {s.settings.human_cost_per_hour:,.2f} {cur} per hour. *Minutes settings were used for "
+    f"{cur} per true resolution; agents at {s.settings.human_cost_per_hour:,.2f} {cur} per hour. The agent-minutes settings were used for "
     f"{fallback:,} conversations without handle_minutes; the rest use their own. Capacity uses each category's mean "
     f"human handle time. Pending conversations carry cost but are never resolutions."
 )
@@ -125,7 +124,7 @@ else:
     if t.effect is not None:
         st.write(
             f"Renewal difference, good minus poor AI experience: {t.effect * 100:+.1f} points "
-            f"(95% CI {t.ci_low * 100:+.1f} to {t.ci_high * 100:+.1f}; p = {t.p_value:.2g}, {t.test}). "
+            f"(95% CI {t.ci_low * 100:+.1f} to {t.ci_high * 100:+.1f}; p = {p_value(t.p_value)}, {test_name(t.test)}). "
             "This is an association, not proof that the AI caused it."
         )
     st.write(
@@ -160,14 +159,16 @@ else:
                     "Change": b.effect,
                     "n before": b.n_pre,
                     "n after": b.n_post,
-                    "Test": b.test,
-                    "p": b.p_value,
+                    "Test": test_name(b.test),
+                    "p": p_value(b.p_value),
                 }
                 for b in base
             ]
         ),
         hide_index=True,
         width="stretch",
-        column_config={"p": st.column_config.NumberColumn(format="%.3g")},
+        column_config={
+            "p": st.column_config.TextColumn(help="The chance of a difference this large if there were none.")
+        },
     )
 st.caption(md_escape("Cost settings are saved with the other settings (sidebar, Settings file)."))

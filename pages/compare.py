@@ -9,20 +9,13 @@ import streamlit as st
 
 from metrics.compute import aggregate, compare, registry
 from metrics.compute.aggregate import AGGREGATES
+from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.text import md_escape
 from ui.widgets import card
 
 inside_frame()
-
-TESTS = {
-    "two_proportion_z": "two-proportion z test",
-    "fisher_exact": "Fisher's exact test",
-    "mann_whitney_u": "Mann-Whitney U",
-    "welch_t": "Welch's t test",
-    "none": "none",
-}
 
 s = session()
 st.title("Compare")
@@ -42,7 +35,7 @@ def show(c: compare.Comparison) -> None:
     card(b, metric, c.b)
     b.caption(f"B: {md_escape(c.label_b)}")
     (st.warning if c.small_sample else st.success)(md_escape(c.sentence))
-    st.caption(f"Test: {TESTS.get(c.test.test, c.test.test)}; n = {c.test.n_a:,} vs {c.test.n_b:,}. {c.test.note}")
+    st.caption(f"Test: {test_name(c.test.test)}; n = {c.test.n_a:,} vs {c.test.n_b:,}. {c.test.note}")
 
 
 if mode == "Two segments":
@@ -82,8 +75,8 @@ else:
                     "Value here": c.a.value,
                     "The rest": c.b.value,
                     "Difference": c.test.effect,
-                    "p": c.test.p_value,
-                    "q (BH)": c.q_value,
+                    "p": p_value(c.test.p_value),
+                    "q (BH)": p_value(c.q_value),
                     "Small sample": "yes" if c.small_sample else "",
                     "In words": c.sentence,
                 }
@@ -93,8 +86,10 @@ else:
         hide_index=True,
         width="stretch",
         column_config={
-            "p": st.column_config.NumberColumn(format="%.4f"),
-            "q (BH)": st.column_config.NumberColumn(format="%.4f"),
+            "p": st.column_config.TextColumn(help="The chance of a difference this large if there were none."),
+            "q (BH)": st.column_config.TextColumn(
+                help="p adjusted for testing every row of this table (Benjamini-Hochberg false discovery rate)."
+            ),
         },
     )
     st.caption("q-values control the false discovery rate across the rows of this table (Benjamini-Hochberg).")

@@ -6,15 +6,14 @@ import pandas as pd
 import streamlit as st
 
 from metrics.compute import aggregate, efficiency, registry
-from metrics.compute.stats import two_proportions
 from metrics.present import charts
+from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.widgets import card, drill_down, duration, fmt
 
 inside_frame()
 
-TEST_NAMES = {"two_proportion_z": "two-proportion z test", "fisher_exact": "Fisher's exact test", "none": ""}
 
 s = session()
 st.title("Efficiency")
@@ -36,16 +35,8 @@ for col, mid in zip(cols, IDS):
 
 st.subheader("How fast: AI vs human")
 a, b = st.columns(2)
-ttfr = efficiency.time_quantiles(s.db, "ttfr_s", {"AI": "is_ai", "Human": "is_human"})
-ttr = efficiency.time_quantiles(
-    s.db,
-    "ttr_s",
-    {
-        "AI (not handed over)": "is_ai AND NOT escalated AND resolved_end",
-        "AI handed over": "is_ai AND escalated AND resolved_end",
-        "Human": "is_human AND resolved_end",
-    },
-)
+ttfr = efficiency.time_quantiles(s.db, "ttfr_s")
+ttr = efficiency.time_quantiles(s.db, "ttr_s")
 a.plotly_chart(charts.quantile_boxes(ttfr, "First response time (box: 25-75%, whiskers: 10-90%)"), width="stretch")
 b.plotly_chart(charts.quantile_boxes(ttr, "Time to resolution (box: 25-75%, whiskers: 10-90%)"), width="stretch")
 st.dataframe(
@@ -100,7 +91,8 @@ deciles = efficiency.load_deciles(s.db)
 st.plotly_chart(charts.by_decile(deciles, "Resolution and escalation by load decile"), width="stretch")
 rows, sentences = [], []
 for mid in ("true_resolution_rate", "escalation_rate", "ttfr_median_s_ai", "csat_mean_ai"):
-    p, o = overall["peak_" + mid], overall["offpeak_" + mid]
+    c = efficiency.peak_vs_offpeak(overall, mid)
+    p, o, t = c.peak, c.offpeak, c.test
     row = {
         "Metric": registry.get(mid).label,
         "Peak": fmt(mid, p),
@@ -108,19 +100,12 @@ for mid in ("true_resolution_rate", "escalation_rate", "ttfr_median_s_ai", "csat
         "Peak n": p.denominator,
         "Off-peak n": o.denominator,
         "Difference": "",
-        "p": None,
+        "p": "",
         "Test": "",
     }
-    if registry.get(mid).kind == "rate":
-        t = two_proportions(p.numerator or 0, p.denominator or 0, o.numerator or 0, o.denominator or 0)
-        if t.effect is not None:
-            row.update({"Difference": f"{t.effect * 100:+.1f} pts", "p": t.p_value, "Test": TEST_NAMES[t.test]})
-            verdict = "higher" if t.effect > 0 else "lower"
-            sentences.append(
-                f"{registry.get(mid).label}: {abs(t.effect) * 100:.1f} points {verdict} at peak load than off-peak "
-                f"({p.value:.1%} vs {o.value:.1%}; p = {t.p_value:.3g}"
-                f"{', not significant' if t.p_value >= 0.05 else ''})."
-            )
+    if t is not None and t.effect is not None:
+        row.update({"Difference": f"{t.effect * 100:+.1f} pts", "p": p_value(t.p_value), "Test": test_name(t.test)})
+        sentences.append(c.sentence)
     rows.append(row)
 st.caption(
     "No AI conversations, so no peak load to compare."
@@ -132,7 +117,7 @@ st.dataframe(
     pd.DataFrame(rows),
     hide_index=True,
     width="stretch",
-    column_config={"p": st.column_config.NumberColumn(format="%.4f")},
+    column_config={"p": st.column_config.TextColumn(help="The chance of a difference this large if there were none.")},
 )
 for sentence in sentences:
     st.write(sentence)

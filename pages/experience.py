@@ -63,7 +63,7 @@ for col, mid in zip(
     card(col, mid, overall[mid])
 a, b = st.columns(2)
 a.plotly_chart(
-    charts.transition_heatmap(experience.transitions(s.db, "is_ai"), "AI conversations: start -> end"), width="stretch"
+    charts.transition_heatmap(experience.transitions(s.db, "ai"), "AI conversations: start -> end"), width="stretch"
 )
 by_cat = aggregate.compute(s.db, s.settings, ["sentiment_worsened_rate"], segment="category")
 rows = sorted(

@@ -9,6 +9,7 @@ import streamlit as st
 
 from metrics.compute import aggregate, checks, insights, monitoring, registry
 from metrics.compute.aggregate import MetricResult
+from metrics.present import formatting
 from ui.state import Session, remembered
 from ui.text import csv_safe, md_escape
 
@@ -17,31 +18,18 @@ def _settings():
     return st.session_state["support_session"].settings if "support_session" in st.session_state else None
 
 
+def _currency() -> str:
+    s = _settings()
+    return s.currency if s else "USD"
+
+
 def money(value: float | None, decimals: int = 2) -> str:
     """A money figure with the currency of the settings (SPEC 8: shown with every money figure)."""
-    if value is None:
-        return "no data"
-    s = _settings()
-    return f"{value:,.{decimals}f} {s.currency if s else 'USD'}"
+    return formatting.money(value, _currency(), decimals)
 
 
 def fmt(spec_id: str, r: MetricResult | None) -> str:
-    if r is None or r.value is None:
-        return "no data"
-    spec = registry.get(spec_id)
-    if spec.unit == "currency":
-        return money(r.value)
-    if spec.unit == "rate":
-        return f"{r.value:.1%}"
-    if spec.unit == "seconds":
-        return duration(r.value)
-    if spec.unit == "score":
-        return f"{r.value:.2f}"
-    if spec.unit == "hours":
-        return f"{r.value:,.0f} h"
-    if spec.unit == "fte":
-        return f"{r.value:.1f} FTE"
-    return f"{r.value:,.1f}"
+    return formatting.metric(spec_id, None if r is None else r.value, _currency())
 
 
 def pct(v: float | None) -> float | None:
@@ -49,16 +37,7 @@ def pct(v: float | None) -> float | None:
     return None if v is None else v * 100
 
 
-def duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "no data"
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    if seconds < 5400:
-        return f"{seconds / 60:.1f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
+duration = formatting.duration
 
 
 def card(
@@ -68,20 +47,15 @@ def card(
     spec = registry.get(spec_id)
     delta = None
     if recent is not None and before is not None and before.value is not None and recent.value is not None:
-        diff = recent.value - before.value
-        delta = (
-            f"{diff * 100:+.1f} pts"
-            if spec.unit == "rate"
-            else (f"{'+' if diff >= 0 else '-'}{duration(abs(diff))}" if spec.unit == "seconds" else f"{diff:+.2f}")
-        )
+        delta = formatting.change(spec_id, recent.value - before.value, _currency())
     n = f" (n = {now.denominator:,})" if now.denominator else ""
     note = checks.money_note(_settings()) if spec_id in checks.PRICED_IDS and _settings() else None
     col.metric(
         spec.label,
         fmt(spec_id, now),
         delta,
-        delta_color="normal" if spec.better == "higher" else "inverse",
-        help=f"{spec.definition}{n} Metric id: {spec.id}." + (f" Note: {note}." if note else ""),
+        delta_color="off" if delta == "no change" else "normal" if spec.better == "higher" else "inverse",
+        help=f"{spec.definition}{n}" + (f" Note: {note}." if note else ""),
     )
     if note and now.value is not None:
         col.caption("Example prices: enter yours on the Business impact page.")

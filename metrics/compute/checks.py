@@ -129,3 +129,15 @@ def data_warnings(db: Database, s: Settings, heavy: list[HeavyCustomer] | None =
 def has_ai(db: Database) -> bool:
     """Whether any conversation was handled by the AI (without one, the app shows the human baseline)."""
     return bool(rows(db.con, "SELECT count(*) FROM conversations WHERE handled_by = 'ai'")[0][0])
+
+
+def categories(db: Database, limit: int = 500) -> list[str]:
+    """The issue categories in the data (for choosing the ones that need a human), first `limit` by name."""
+    return [
+        r[0]
+        for r in rows(
+            db.con,
+            "SELECT DISTINCT issue_category FROM conversations WHERE issue_category IS NOT NULL ORDER BY 1 LIMIT $n",
+            {"n": limit},
+        )
+    ]

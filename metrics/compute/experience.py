@@ -80,9 +80,9 @@ def _mix_sentence(raw, adjusted, test: TestResult, flipped: bool) -> str:
 CLASS_NAMES = {-1: "negative", 0: "neutral", 1: "positive"}
 
 
-def transitions(db: Database, population: str = "is_ai") -> list[list[int]]:
-    """3x3 counts: rows = start class (negative, neutral, positive), columns = end class."""
-    assert population in ("is_ai", "is_human", "true")
+def transitions(db: Database, handler: str = "ai") -> list[list[int]]:
+    """3x3 counts: rows = start class (negative, neutral, positive), columns = end class (handler ai/human/all)."""
+    population = {"ai": "is_ai", "human": "is_human", "all": "true"}[handler]
     grid = [[0, 0, 0] for _ in range(3)]
     for a, b, n in rows(
         db.con,

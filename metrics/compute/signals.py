@@ -13,29 +13,15 @@ from dataclasses import dataclass
 from metrics.compute import sentiment
 from metrics.core import schedule as business_hours
 from metrics.core.db import Database, q, rows, table_exists
-from metrics.core.settings import Settings
+from metrics.core.settings import Settings, by_stage
 from metrics.load.issues import ISSUES_TABLE
 
 TABLE = "signals"
 BASE = "signals_base"
 
 # Settings that change the signals relation; all others only change aggregation.
-SIGNAL_SETTINGS = (
-    "return_window_hours",
-    "ticket_window_hours",
-    "sentiment_negative",
-    "sentiment_positive",
-    "low_csat_max",
-    "satisfied_min",
-    "peak_percentile",
-    "human_required_categories",
-    "appropriate_reason_keywords",
-    "distress_sentiment",
-    "as_of",
-    "business_hours",
-    "max_plausible_days",
-    "excluded_customers",
-)
+# The settings the relation depends on (metrics.core.settings): its own and those of loading.
+SIGNAL_SETTINGS = by_stage("load") + by_stage("signals")
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,32 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THR
     return db
 
 
+def snapshot(db: Database, tables: list[str]) -> dict[str, Any]:
+    """Copies of these tables as Arrow tables (read-only data another connection can restore from)."""
+    return {t: db.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in tables}  # our own table names
+
+
+def table_names(db: Database) -> list[str]:
+    """The base tables of this database, by name."""
+    return [
+        r[0]
+        for r in rows(
+            db.con, "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' ORDER BY 1"
+        )
+    ]
+
+
+def restore(db: Database, saved: dict[str, Any]) -> None:
+    """Create each saved table in this database as its own copy (no reference to the Arrow data remains)."""
+    for name, tbl in saved.items():
+        view = f"restore_{name}"
+        db.con.register(view, tbl)
+        try:
+            db.con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {view}").fetchall()
+        finally:
+            db.con.unregister(view)
+
+
 def lock_down(db: Database) -> None:
     """After loading: no file or network access from SQL, and no way to turn it back on."""
     if db.locked:

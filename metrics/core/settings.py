@@ -5,9 +5,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import tomllib
 import zoneinfo
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from metrics.core.errors import SettingsError
@@ -15,43 +14,282 @@ from metrics.core.schedule import parse as parse_business_hours
 
 
 @dataclass(frozen=True)
+class Meta:
+    """What a person needs to set a setting, and what a change recomputes."""
+
+    label: str
+    help: str
+    group: str  # where the app shows it: a sidebar section, "Costs" (Business impact page) or "" (file/URL only)
+    stage: str  # load (the files are read again) | signals (the signals relation) | display (aggregation only)
+    lo: float | None = None  # inclusive limits of a number
+    hi: float | None = None
+    step: float | None = None
+    unit: str = ""  # hours | days | minutes | currency | score | sentiment | percentile | ...
+    url: bool = False  # kept in the page address, so a view can be shared
+    widget: str = ""  # "" (from the type) | timezone | categories
+
+
+def _s(default: Any, label: str, help: str, group: str, stage: str, **kw: Any) -> Any:
+    return field(default=default, metadata={"meta": Meta(label, help, group, stage, **kw)})
+
+
+_WINDOW = {"lo": 1.0, "hi": 24.0 * 90, "step": 1.0, "unit": "hours", "url": True}
+_SENT = {"lo": -1.0, "hi": 1.0, "step": 0.01, "unit": "sentiment", "url": True}
+_CSAT = {"lo": 1.0, "hi": 5.0, "step": 0.5, "unit": "score (1-5)", "url": True}
+_MONEY = {"lo": 0.0, "hi": 1e9, "unit": "currency"}
+_MINUTES = {"lo": 0.0, "hi": 1440.0, "step": 1.0, "unit": "minutes"}
+
+
+@dataclass(frozen=True)
 class Settings:
-    return_window_hours: float = 72.0
-    ticket_window_hours: float = 24.0
-    sentiment_negative: float = -0.05
-    sentiment_positive: float = 0.05
-    low_csat_max: float = 2.0
-    satisfied_min: float = 4.0
-    csat_scale_max: float = 5.0
-    peak_percentile: float = 90.0
-    human_required_categories: tuple[str, ...] = ()
-    appropriate_reason_keywords: tuple[str, ...] = ("legal", "fraud", "security", "dispute", "complaint")
-    distress_sentiment: float = -0.5
-    license_per_month: float = 2000.0
-    ai_fee_per_conversation: float = 0.10
-    ai_fee_per_resolution: float = 0.99
-    human_cost_per_hour: float = 45.0
-    human_minutes_per_conversation: float = 12.0
-    escalation_minutes: float = 8.0
-    fte_hours_per_month: float = 140.0
-    deployment_date: str = ""  # ISO date; empty = first AI conversation
-    baseline_months: int = 6
-    revenue_lookback_days: int = 180
-    poor_experience_min_unresolved: int = 2
-    alert_baseline_days: int = 28
-    alert_sigma: float = 3.0
-    alert_min_n: int = 20
-    as_of: str = ""  # ISO timestamp; empty = latest created_at in the data
-    source_timezone: str = "UTC"
-    business_hours: str = ""  # e.g. "Mon-Fri 09:00-17:00 Europe/Berlin; holidays 2025-12-25"
+    return_window_hours: float = _s(
+        72.0,
+        "Came back within (hours)",
+        "Return window W: a new conversation on the same topic within W hours after the end counts as a return.",
+        "Windows",
+        "signals",
+        **_WINDOW,
+    )
+    ticket_window_hours: float = _s(
+        24.0,
+        "Ticket within (hours)",
+        "Ticket window T: a human conversation within T hours after an AI conversation is a follow-up ticket.",
+        "Windows",
+        "signals",
+        **_WINDOW,
+    )
+    sentiment_negative: float = _s(
+        -0.05, "Negative sentiment below", "A message scoring below this is negative.", "Thresholds", "signals", **_SENT
+    )
+    sentiment_positive: float = _s(
+        0.05, "Positive sentiment above", "A message scoring above this is positive.", "Thresholds", "signals", **_SENT
+    )
+    low_csat_max: float = _s(
+        2.0, "Low CSAT at or below (1-5)", "A rating at or below this is a low CSAT.", "Thresholds", "signals", **_CSAT
+    )
+    satisfied_min: float = _s(
+        4.0, "Satisfied at or above (1-5)", "A rating at or above this is satisfied.", "Thresholds", "signals", **_CSAT
+    )
+    csat_scale_max: float = _s(
+        5.0,
+        "CSAT scale (highest score)",
+        "Scores are normalised to 1-5 from this scale.",
+        "Loading",
+        "load",
+        lo=2.0,
+        hi=100.0,
+        step=1.0,
+        unit="score",
+    )
+    peak_percentile: float = _s(
+        90.0,
+        "Peak load percentile",
+        "A conversation started at peak load when at least this percentile of AI conversations were open.",
+        "Thresholds",
+        "signals",
+        lo=1.0,
+        hi=100.0,
+        step=1.0,
+        unit="percentile",
+        url=True,
+    )
+    human_required_categories: tuple[str, ...] = _s(
+        (),
+        "Categories that need a human",
+        "Escalations in these categories are appropriate (the AI should hand them over).",
+        "Escalation rules",
+        "signals",
+        widget="categories",
+    )
+    appropriate_reason_keywords: tuple[str, ...] = _s(
+        ("legal", "fraud", "security", "dispute", "complaint"),
+        "Reasons that justify a handover (comma-separated)",
+        "An escalation whose reason contains one of these words is appropriate.",
+        "Escalation rules",
+        "signals",
+    )
+    distress_sentiment: float = _s(
+        -0.5,
+        "Distressed customer at or below",
+        "A customer message at or below this sentiment makes an escalation appropriate.",
+        "Thresholds",
+        "signals",
+        lo=-1.0,
+        hi=1.0,
+        step=0.05,
+        unit="sentiment",
+        url=True,
+    )
+    license_per_month: float = _s(
+        2000.0, "License per month", "The AI platform's fixed fee a month.", "Costs", "display", step=100.0, **_MONEY
+    )
+    ai_fee_per_conversation: float = _s(
+        0.10, "AI fee per conversation", "Charged for every AI conversation.", "Costs", "display", step=0.01, **_MONEY
+    )
+    ai_fee_per_resolution: float = _s(
+        0.99, "AI fee per resolution", "Charged per AI resolution.", "Costs", "display", step=0.01, **_MONEY
+    )
+    human_cost_per_hour: float = _s(
+        45.0,
+        "Agent cost per hour (fully loaded)",
+        "Salary, benefits, tools and overhead per agent hour.",
+        "Costs",
+        "display",
+        step=1.0,
+        **_MONEY,
+    )
+    human_minutes_per_conversation: float = _s(
+        12.0,
+        "Agent minutes per conversation",
+        "Used for human conversations without their own handle time.",
+        "Costs",
+        "display",
+        **_MINUTES,
+    )
+    escalation_minutes: float = _s(
+        8.0,
+        "Agent minutes per escalation",
+        "Agent time an escalated AI conversation costs when it has no handle time of its own.",
+        "Costs",
+        "display",
+        **_MINUTES,
+    )
+    fte_hours_per_month: float = _s(
+        140.0,
+        "Agent hours per FTE a month",
+        "Turns hours freed into FTE.",
+        "",
+        "display",
+        lo=1.0,
+        hi=744.0,
+        unit="hours",
+    )
+    deployment_date: str = _s(
+        "", "AI launch date (YYYY-MM-DD)", "Empty: the day of the first AI conversation.", "", "display"
+    )
+    baseline_months: int = _s(
+        6,
+        "Months before the launch compared",
+        "The pre-AI baseline period.",
+        "",
+        "display",
+        lo=1,
+        hi=120,
+        unit="months",
+    )
+    revenue_lookback_days: int = _s(
+        180,
+        "Days of conversations per account",
+        "An account's AI experience is judged on its conversations in these days before its renewal.",
+        "",
+        "display",
+        lo=1,
+        hi=3650,
+        unit="days",
+    )
+    poor_experience_min_unresolved: int = _s(
+        2,
+        "Unresolved AI conversations for a poor experience",
+        "An account with at least this many unresolved AI conversations had a poor AI experience.",
+        "",
+        "display",
+        lo=1,
+        hi=1000,
+    )
+    alert_baseline_days: int = _s(
+        28,
+        "Baseline: days before each day",
+        "Each day is compared with the mean of these days before it.",
+        "Alerts",
+        "display",
+        lo=1,
+        hi=365,
+        unit="days",
+        url=True,
+    )
+    alert_sigma: float = _s(
+        3.0,
+        "Alert beyond this many standard errors",
+        "A day further than this from its baseline, in standard errors, raises an alert.",
+        "Alerts",
+        "display",
+        lo=0.5,
+        hi=10.0,
+        step=0.5,
+        url=True,
+    )
+    alert_min_n: int = _s(
+        20,
+        "Only days with at least this many conversations",
+        "Quieter days never raise an alert.",
+        "Alerts",
+        "display",
+        lo=1,
+        hi=100_000,
+        url=True,
+    )
+    as_of: str = _s(
+        "", "Analyse as of (ISO timestamp)", "Empty: the latest conversation start in the data.", "", "signals"
+    )
+    source_timezone: str = _s(
+        "UTC",
+        "Time zone of timestamps without an offset",
+        "Exports that write local times without an offset are read in this zone.",
+        "Loading",
+        "load",
+        widget="timezone",
+    )
+    business_hours: str = _s(
+        "",
+        "Business hours (for human response times)",
+        "Opening hours in a named time zone, optional holidays (e.g. Mon-Fri 09:00-17:00 Europe/Berlin; holidays "
+        "2025-12-25). Human rows then also get business-time first response and resolution times.",
+        "Escalation rules",
+        "signals",
+    )
     # SPEC section 8.
-    max_plausible_days: float = 365.0  # longer (or negative) first response / resolution times are left out
-    excluded_customers: tuple[str, ...] = ()  # customer ids left out of every metric (internal or system requesters)
-    currency: str = "USD"  # ISO 4217 code shown with every money figure
+    max_plausible_days: float = _s(
+        365.0,
+        "Longest plausible response or resolution time (days)",
+        "Longer (or negative) times (and handle times) are listed in the data-quality report and left out of "
+        "time metrics.",
+        "Who counts",
+        "load",
+        lo=1.0,
+        hi=3650.0,
+        step=1.0,
+        unit="days",
+        url=True,
+    )
+    excluded_customers: tuple[str, ...] = _s(
+        (),
+        "Customers left out of every metric (ids, comma-separated)",
+        "Internal, shared or system requesters (a monitoring address, a reseller's shared inbox) whose tickets "
+        "would count as returns of each other. Outbound conversations are always left out.",
+        "Who counts",
+        "signals",
+    )
+    currency: str = _s("USD", "Currency (ISO code)", "Shown with every money figure.", "Costs", "display")
     # Containment quality gates (SPEC: "quality gates toggleable in settings").
-    containment_requires_no_low_csat: bool = True
-    containment_requires_no_negative_end: bool = True
-    containment_requires_not_abandoned: bool = True
+    containment_requires_no_low_csat: bool = _s(
+        True, "Exclude low CSAT", "Contained only without a low CSAT.", "Containment quality gates", "display", url=True
+    )
+    containment_requires_no_negative_end: bool = _s(
+        True,
+        "Exclude negative end",
+        "Contained only when the customer's last message is not negative.",
+        "Containment quality gates",
+        "display",
+        url=True,
+    )
+    containment_requires_not_abandoned: bool = _s(
+        True,
+        "Exclude status abandoned",
+        "Contained only when the status is not abandoned.",
+        "Containment quality gates",
+        "display",
+        url=True,
+    )
 
     def to_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(self).items()}
@@ -81,6 +319,18 @@ EXAMPLE_PRICES = (
 
 
 FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+META: dict[str, Meta] = {f.name: f.metadata["meta"] for f in fields(Settings)}
+
+
+def by_stage(stage: str) -> tuple[str, ...]:
+    """The settings a change of which recomputes this stage (load | signals | display)."""
+    return tuple(k for k, m in META.items() if m.stage == stage)
+
+
+def in_group(group: str) -> tuple[str, ...]:
+    return tuple(k for k, m in META.items() if m.group == group)
+
+
 _DEFAULTS = Settings()
 
 
@@ -121,25 +371,15 @@ def _validate(s: Settings) -> None:
         if not cond:
             raise SettingsError(msg)
 
-    need(s.return_window_hours > 0, "return_window_hours must be above 0.")
-    need(s.ticket_window_hours > 0, "ticket_window_hours must be above 0.")
+    for name, m in META.items():
+        v = getattr(s, name)
+        if m.lo is not None and not (m.lo <= v <= m.hi):
+            unit = "" if m.unit in ("", "currency") else f" {m.unit}"
+            raise SettingsError(f"{name} ({m.label}) must be between {m.lo:,g} and {m.hi:,g}{unit}; it is {v:,g}.")
     need(
-        -1 <= s.sentiment_negative <= s.sentiment_positive <= 1,
-        "Sentiment thresholds must satisfy -1 <= sentiment_negative <= sentiment_positive <= 1.",
+        s.sentiment_negative <= s.sentiment_positive,
+        "Sentiment thresholds must satisfy sentiment_negative <= sentiment_positive.",
     )
-    need(-1 <= s.distress_sentiment <= 1, "distress_sentiment must be between -1 and 1.")
-    need(0 < s.peak_percentile <= 100, "peak_percentile must be in (0, 100].")
-    need(s.csat_scale_max >= 2, "csat_scale_max must be at least 2.")
-    for name in EXAMPLE_PRICES:  # every cost input
-        need(getattr(s, name) >= 0, f"{name} cannot be negative.")
-    need(s.fte_hours_per_month > 0, "fte_hours_per_month must be above 0.")
-    need(s.baseline_months >= 1, "baseline_months must be at least 1.")
-    need(s.revenue_lookback_days >= 1, "revenue_lookback_days must be at least 1.")
-    need(s.poor_experience_min_unresolved >= 1, "poor_experience_min_unresolved must be at least 1.")
-    need(s.alert_baseline_days >= 1, "alert_baseline_days must be at least 1.")
-    need(s.alert_sigma > 0, "alert_sigma must be above 0.")
-    need(s.alert_min_n >= 1, "alert_min_n must be at least 1.")
-    need(s.max_plausible_days > 0, "max_plausible_days must be above 0.")
     need(
         len(s.currency) == 3 and s.currency.isascii() and s.currency.isalpha(),
         f"currency {s.currency!r} is not a three-letter ISO code such as USD, EUR or GBP.",
@@ -170,91 +410,3 @@ def from_dict(values: dict[str, Any]) -> Settings:
     s = dataclasses.replace(s, currency=s.currency.upper())
     _validate(s)
     return s
-
-
-MAX_SETTINGS_CHARS = 20_000  # a full settings file is about 1,500 characters
-
-
-def _check_flat(text: str) -> None:
-    """One linear pass before parsing: settings are flat `key = value` lines with lists at most one deep.
-
-    Tables, dotted keys and nested arrays are refused here, so a crafted file can neither recurse the
-    parser nor build a deep structure in memory.
-    """
-    if len(text) > MAX_SETTINGS_CHARS:
-        raise SettingsError(
-            f"The settings file has {len(text):,} characters; a settings file is under {MAX_SETTINGS_CHARS:,}."
-        )
-    depth, quote, line, at_key = 0, "", 1, True
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\" and quote == '"':
-                i += 2
-                continue
-            if ch == quote:
-                quote = ""
-            elif ch == "\n":
-                line += 1
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            while i < len(text) and text[i] != "\n":
-                i += 1
-            continue
-        elif ch == "\n":
-            line += 1
-            at_key = depth == 0
-        elif ch in "[{":
-            if depth == 0 and at_key:
-                raise SettingsError(f"Settings line {line}: tables are not used; write flat key = value lines.")
-            depth += 1
-            if depth > 1:
-                raise SettingsError(f"Settings line {line}: lists inside lists are not settings.")
-        elif ch in "]}":
-            depth = max(0, depth - 1)
-        elif ch == "=" and depth == 0:
-            at_key = False
-        elif ch == "." and depth == 0 and at_key:
-            raise SettingsError(f"Settings line {line}: dotted keys are not settings; write flat key = value lines.")
-        i += 1
-
-
-def loads(text: str) -> Settings:
-    _check_flat(text)
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise SettingsError(f"The settings file is not valid TOML: {e}.") from None
-    return from_dict(data)
-
-
-def load(path: str) -> Settings:
-    with open(path, encoding="utf-8") as fh:
-        return loads(fh.read())
-
-
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml_value(i) for i in v) + "]"
-    return json.dumps(str(v), ensure_ascii=False)  # a JSON string is a valid TOML basic string
-
-
-def dumps(s: Settings) -> str:
-    return "".join(f"{k} = {_toml_value(v)}\n" for k, v in s.to_dict().items())
-
-
-def apply_overrides(s: Settings, pairs: list[str]) -> Settings:
-    """Apply CLI `KEY=VALUE` pairs."""
-    changes = {}
-    for pair in pairs:
-        if "=" not in pair:
-            raise SettingsError(f"--set expects KEY=VALUE, got {pair!r}.")
-        k, v = pair.split("=", 1)
-        changes[k.strip()] = v
-    return s.replace(**changes)

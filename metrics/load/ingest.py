@@ -22,7 +22,8 @@ from metrics.load import vendors
 from metrics.load.build import build
 from metrics.load.issues import ISSUES_TABLE, add, ensure
 from metrics.load.mapping import FileMapping, not_confident, recognise
-from metrics.load.readers import Limits, RawFile, read_file, too_large
+from metrics.load.raw import Limits, RawFile, too_large
+from metrics.load.readers import read_file
 from metrics.load.stage import Staged, stage
 
 

@@ -17,7 +17,7 @@ from metrics.core.settings import Settings
 from metrics.load import cells as T
 from metrics.load.issues import ISSUES_TABLE
 from metrics.load.mapping import FileMapping
-from metrics.load.readers import RawFile, blank_header
+from metrics.load.raw import RawFile, blank_header
 
 _CANONICAL = {f.name for fields in TABLES.values() for f in fields}
 # Number fields that cannot be negative, with their plausible maximum (SPEC 8's plausibility, extended).

@@ -9,13 +9,10 @@ like a formula.
 from __future__ import annotations
 
 import io
-import re
-from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from metrics.compute import aggregate, business, checks, insights, registry
@@ -23,105 +20,11 @@ from metrics.core.db import Database
 from metrics.core.settings import Settings
 from metrics.load import issues as load_issues
 from metrics.load.ingest import LoadResult
+from metrics.present.cells import BOLD, HEADER_FILL, finish, put, table
+from metrics.present.formatting import EXCEL_FORMATS, excel_format, excel_value, money_format, test_name
 
-MAX_CELL = 32_767
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-# Characters XML 1.0 does not allow (controls, surrogates, U+FFFE/U+FFFF): one would make the file unreadable.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
-HEADER_FILL = PatternFill("solid", fgColor="DBEAFE")
-BOLD = Font(bold=True)
-FORMATS = {
-    "rate": "0.0%",
-    "seconds": "[h]:mm:ss;-[h]:mm:ss",
-    "score": "0.00",
-    "count": "#,##0.0",
-    "int": "#,##0",
-    "currency": "#,##0.00",
-    "hours": "#,##0.0",
-    "fte": "0.00",
-}
 FAMILY_SHEETS = {"Resolution quality": "Resolution", "Efficiency": "Efficiency", "Customer experience": "Experience"}
 ISSUE_ROWS = 100_000
-
-
-def safe_text(value: object) -> str:
-    """Text as Excel should hold it: valid XML 1.0 characters only (others become U+FFFD), at most 32,767."""
-    s = _CONTROL.sub("\ufffd", str(value))
-    if len(s) > MAX_CELL:
-        marker = " [truncated]"
-        s = s[: MAX_CELL - len(marker)] + marker
-    return s
-
-
-def sheet_title(name: str) -> str:
-    """A valid sheet name: no []:*?/\\, at most 31 characters, not empty."""
-    cleaned = re.sub(r"[\[\]:*?/\\]", "_", name).strip("'")[:31]
-    return cleaned or "Sheet"
-
-
-def put(ws: Worksheet, row: int, col: int, value: Any, number_format: str | None = None) -> None:
-    """The only way a value enters the workbook."""
-    cell = ws.cell(row=row, column=col)
-    if value is None:
-        return
-    if isinstance(value, str):
-        text = safe_text(value)
-        cell.value = text
-        cell.data_type = "s"  # a string, even when it looks like a formula
-        if text.startswith(FORMULA_START):
-            cell.quotePrefix = True
-        return
-    if isinstance(value, bool):
-        cell.value = value
-        return
-    if isinstance(value, (int, float)):
-        cell.value = value
-        if number_format:
-            cell.number_format = number_format
-        return
-    put(ws, row, col, str(value))
-
-
-def _table(ws: Worksheet, top: int, headers: list[str], rows: list[list[Any]], formats: list[str | None]) -> int:
-    """A header row plus rows with per-column number formats; returns the next free row."""
-    for j, h in enumerate(headers, 1):
-        put(ws, top, j, h)
-        ws.cell(row=top, column=j).font = BOLD
-        ws.cell(row=top, column=j).fill = HEADER_FILL
-    for i, r in enumerate(rows, top + 1):
-        for j, v in enumerate(r, 1):
-            put(ws, i, j, v, formats[j - 1] if j - 1 < len(formats) else None)
-    return top + len(rows) + 1
-
-
-def _finish(ws: Worksheet, header_row: int, widths: dict[int, int] | None = None, last_row: int | None = None) -> None:
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    last_col = ws.max_column
-    ws.auto_filter.ref = f"A{header_row}:{get_column_letter(last_col)}{last_row or ws.max_row}"
-    for col in range(1, last_col + 1):
-        letter = get_column_letter(col)
-        if widths and col in widths:
-            ws.column_dimensions[letter].width = widths[col]
-            continue
-        longest = max((len(str(c.value)) for c in ws[letter][:200] if c.value is not None), default=8)
-        ws.column_dimensions[letter].width = min(60, max(10, longest + 2))
-
-
-def _value(spec_id: str, value: float | None) -> float | None:
-    """Seconds become Excel durations (days); everything else is kept."""
-    if value is None:
-        return None
-    return value / 86400 if registry.get(spec_id).unit == "seconds" else value
-
-
-def money_format(currency: str) -> str:
-    """An Excel number format showing the settings' currency code (validated: three letters)."""
-    return f'#,##0.00 "{currency}";-#,##0.00 "{currency}"'
-
-
-def _fmt(spec_id: str, currency: str = "USD") -> str:
-    unit = registry.get(spec_id).unit
-    return money_format(currency) if unit == "currency" else FORMATS[unit]
 
 
 def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None, settings: Settings) -> None:
@@ -175,19 +78,19 @@ def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None, 
         rows.append(
             [
                 spec.label,
-                _value(spec.id, m["value"]),
-                _value(spec.id, m["ci_low"]),
-                _value(spec.id, m["ci_high"]),
+                excel_value(spec.id, m["value"]),
+                excel_value(spec.id, m["ci_low"]),
+                excel_value(spec.id, m["ci_high"]),
                 m["numerator"],
                 m["denominator"],
-                _value(spec.id, cur),
-                _value(spec.id, prev),
-                _value(spec.id, diff),
+                excel_value(spec.id, cur),
+                excel_value(spec.id, prev),
+                excel_value(spec.id, diff),
                 spec.definition + (f" Warning: {note}." if note and spec.id in checks.PRICED_IDS else ""),
                 spec.id,
             ]
         )
-        formats_by_row.append(_fmt(spec.id, settings.currency))
+        formats_by_row.append(excel_format(spec.id, settings.currency))
     top = 5
     for j, h in enumerate(headers, 1):
         put(ws, top, j, h)
@@ -195,9 +98,9 @@ def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None, 
         ws.cell(row=top, column=j).fill = HEADER_FILL
     for i, (r, f) in enumerate(zip(rows, formats_by_row), top + 1):
         for j, v in enumerate(r, 1):
-            put(ws, i, j, v, f if j in (2, 3, 4, 7, 8, 9) else FORMATS["int"] if j in (5, 6) else None)
+            put(ws, i, j, v, f if j in (2, 3, 4, 7, 8, 9) else EXCEL_FORMATS["int"] if j in (5, 6) else None)
         ws.cell(row=i, column=10).alignment = Alignment(wrap_text=False)
-    _finish(ws, top, {1: 44, 10: 80, 11: 34}, last_row=top + len(rows))
+    finish(ws, top, {1: 44, 10: 80, 11: 34}, last_row=top + len(rows))
     _summary_chart(wb, ws, report, top + len(rows) + 3)
 
 
@@ -211,8 +114,8 @@ def _summary_chart(wb: Workbook, ws: Worksheet, report: dict, top: int) -> None:
     put(ws, top, 3, "Truly resolved")
     for i, (k, v) in enumerate(cats, top + 1):
         put(ws, i, 1, k)
-        put(ws, i, 2, v["deflection_rate"]["value"], FORMATS["rate"])
-        put(ws, i, 3, v["true_resolution_rate"]["value"], FORMATS["rate"])
+        put(ws, i, 2, v["deflection_rate"]["value"], EXCEL_FORMATS["rate"])
+        put(ws, i, 3, v["true_resolution_rate"]["value"], EXCEL_FORMATS["rate"])
     chart = BarChart()
     chart.type = "bar"
     chart.title = "Deflection vs true resolution by category"
@@ -231,10 +134,16 @@ def _family_sheet(wb: Workbook, family: str, report: dict) -> None:
     rows = []
     for cat in ["(all)", *report["by_category"]]:
         res = report["metrics"] if cat == "(all)" else report["by_category"][cat]
-        rows.append([cat] + [_value(sp.id, res[sp.id]["value"]) for sp in specs] + [res[specs[0].id]["denominator"]])
-    formats = [None] + [_fmt(sp.id) for sp in specs] + [FORMATS["int"]]
-    end = _table(ws, 1, headers, rows, formats)
-    _finish(ws, 1, last_row=end - 1)
+        rows.append(
+            [cat] + [excel_value(sp.id, res[sp.id]["value"]) for sp in specs] + [res[specs[0].id]["denominator"]]
+        )
+    formats = (
+        [None]
+        + [excel_format(sp.id, report["settings"].get("currency", "USD")) for sp in specs]
+        + [EXCEL_FORMATS["int"]]
+    )
+    end = table(ws, 1, headers, rows, formats)
+    finish(ws, 1, last_row=end - 1)
     put(ws, end + 1, 1, "Column definitions:")
     for i, sp in enumerate(specs, end + 2):
         put(ws, i, 1, sp.label)
@@ -260,8 +169,8 @@ def _business_sheet(wb: Workbook, db: Database, settings: Settings) -> None:
         ]
         for m in months
     ]
-    money, hours = money_format(settings.currency), FORMATS["hours"]
-    end = _table(
+    money, hours = money_format(settings.currency), EXCEL_FORMATS["hours"]
+    end = table(
         ws,
         1,
         [
@@ -278,9 +187,9 @@ def _business_sheet(wb: Workbook, db: Database, settings: Settings) -> None:
             "FTE freed",
         ],
         rows,
-        [None, None, "#,##0", "#,##0", money, money, money, money, money, hours, FORMATS["fte"]],
+        [None, None, "#,##0", "#,##0", money, money, money, money, money, hours, EXCEL_FORMATS["fte"]],
     )
-    _finish(ws, 1, last_row=end - 1)
+    finish(ws, 1, last_row=end - 1)
     put(
         ws,
         end + 1,
@@ -291,7 +200,7 @@ def _business_sheet(wb: Workbook, db: Database, settings: Settings) -> None:
     rev = business.revenue(db, settings)
     if rev and rev.at_risk:
         put(ws, end + 3, 1, "Accounts behind ARR at risk (poor AI experience, renewing within 90 days)")
-        _table(
+        table(
             ws,
             end + 4,
             ["Account", "Segment", "ARR", "Renewal date", "Unresolved AI conversations"],
@@ -306,7 +215,7 @@ def _comparisons(wb: Workbook, report: dict) -> None:
         [
             c["name"],
             c.get("sentence", ""),
-            c["test"],
+            test_name(c["test"]),
             c["effect"],
             c.get("ci_low"),
             c.get("ci_high"),
@@ -317,14 +226,14 @@ def _comparisons(wb: Workbook, report: dict) -> None:
         ]
         for c in report["comparisons"]
     ]
-    end = _table(
+    end = table(
         ws,
         1,
         ["Comparison", "In plain words", "Test", "Effect", "CI low", "CI high", "p", "q", "n (A)", "n (B)"],
         rows,
         [None, None, None, "0.000", "0.000", "0.000", "0.0000", "0.0000", "#,##0", "#,##0"],
     )
-    _finish(ws, 1, {2: 90}, last_row=end - 1)
+    finish(ws, 1, {2: 90}, last_row=end - 1)
 
 
 def _insights(wb: Workbook, report: dict) -> None:
@@ -343,7 +252,7 @@ def _insights(wb: Workbook, report: dict) -> None:
         ]
         for n, i in enumerate(report["insights"], 1)
     ]
-    end = _table(
+    end = table(
         ws,
         1,
         [
@@ -362,7 +271,7 @@ def _insights(wb: Workbook, report: dict) -> None:
     )
     if not rows:
         put(ws, end + 1, 1, "No significant improvement opportunity was found in this data.")
-    _finish(ws, 1, {4: 80, 8: 80, 9: 60}, last_row=max(end - 1, 1))
+    finish(ws, 1, {4: 80, 8: 80, 9: 60}, last_row=max(end - 1, 1))
 
 
 def _alerts(wb: Workbook, report: dict) -> None:
@@ -371,23 +280,23 @@ def _alerts(wb: Workbook, report: dict) -> None:
         [a["date"], registry.get(a["series"]).label, a["segment"], a["value"], a["baseline"], a.get("n"), a.get("z")]
         for a in report["alerts"]
     ]
-    end = _table(
+    end = table(
         ws,
         1,
         ["Date", "Series", "Segment", "Value", "Baseline", "n", "How unusual (standard errors)"],
         rows,
-        [None, None, None, FORMATS["rate"], FORMATS["rate"], "#,##0", "+0.0;-0.0"],
+        [None, None, None, EXCEL_FORMATS["rate"], EXCEL_FORMATS["rate"], "#,##0", "+0.0;-0.0"],
     )
     if not rows:
         put(ws, end + 1, 1, "No day stood out against its baseline (see the Settings sheet for the alert rule).")
-    _finish(ws, 1, last_row=max(end - 1, 1))
+    finish(ws, 1, last_row=max(end - 1, 1))
 
 
 def _data_quality(wb: Workbook, db: Database, load: LoadResult | None, warnings: list[str]) -> None:
     ws = wb.create_sheet("Data quality")
     top = 1
     if warnings:
-        top = _table(ws, 1, ["Before you read the numbers"], [[w] for w in warnings], [None]) + 1
+        top = table(ws, 1, ["Before you read the numbers"], [[w] for w in warnings], [None]) + 1
     if load is not None:
         rows = [
             [f.name, f.table, f.read, f.loaded, f.rejected, f.duplicates, f.value_issues, "; ".join(f.notes)]
@@ -395,7 +304,7 @@ def _data_quality(wb: Workbook, db: Database, load: LoadResult | None, warnings:
         ]
         rows += [[e, "not loaded", None, None, None, None, None, ""] for e in load.errors]
         top = (
-            _table(
+            table(
                 ws,
                 top,
                 ["File", "Table", "Rows read", "Loaded", "Rejected", "Duplicates", "Values set empty", "Notes"],
@@ -410,17 +319,17 @@ def _data_quality(wb: Workbook, db: Database, load: LoadResult | None, warnings:
         [i["file"], i["row"], i["column"], i["reason"], "row rejected" if i["rejected"] else "value set empty"]
         for i in found
     ]
-    end = _table(ws, header_row, ["File", "Row", "Column", "Reason", "Effect"], rows, [None, "#,##0", None, None, None])
+    end = table(ws, header_row, ["File", "Row", "Column", "Reason", "Effect"], rows, [None, "#,##0", None, None, None])
     if len(found) == ISSUE_ROWS:
         put(ws, end + 1, 1, f"Only the first {ISSUE_ROWS:,} issues are listed; the Data page has them all.")
-    _finish(ws, header_row, {1: 28, 4: 80}, last_row=end - 1)
+    finish(ws, header_row, {1: 28, 4: 80}, last_row=end - 1)
 
 
 def _settings(wb: Workbook, settings: Settings) -> None:
     ws = wb.create_sheet("Settings")
     rows = [[k, ", ".join(v) if isinstance(v, list) else v] for k, v in settings.to_dict().items()]
-    end = _table(ws, 1, ["Setting", "Value"], rows, [None, None])
-    _finish(ws, 1, {1: 36, 2: 60}, last_row=end - 1)
+    end = table(ws, 1, ["Setting", "Value"], rows, [None, None])
+    finish(ws, 1, {1: 36, 2: 60}, last_row=end - 1)
 
 
 def write_workbook(

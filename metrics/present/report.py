@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from metrics.compute import aggregate, business, checks, experience, insights, monitoring, signals
-from metrics.compute.stats import TestResult, bh_qvalues, two_proportions
+from metrics.compute import aggregate, business, checks, efficiency, experience, insights, monitoring, signals
+from metrics.compute.stats import TestResult, bh_qvalues
 from metrics.core.db import Database, rows, scalar
 from metrics.core.settings import Settings
 from metrics.load.ingest import LoadResult
@@ -157,23 +157,12 @@ def comparisons(db: Database, overall: dict[str, aggregate.MetricResult], settin
             mix_adjusted_difference=mix.adjusted_diff,
         )
     ]
-    peak = {
-        "true_resolution_rate": ("true_resolution_peak_vs_offpeak", "truly resolved"),
-        "escalation_rate": ("escalation_rate_peak_vs_offpeak", "handed to a human"),
-    }
-    for mid, (name, words) in peak.items():
-        p, o = overall["peak_" + mid], overall["offpeak_" + mid]
-        t = two_proportions(p.numerator or 0, p.denominator or 0, o.numerator or 0, o.denominator or 0)
-        sentence = (
-            ""
-            if t.effect is None
-            else (
-                f"At peak load AI conversations were {words} {abs(t.effect) * 100:.1f} points "
-                f"{'more' if t.effect > 0 else 'less'} often than off-peak ({p.value:.1%} vs {o.value:.1%}; "
-                f"p = {t.p_value:.2g})."
-            )
-        )
-        out.append(_entry(name, t, "difference of proportions, peak minus off-peak", sentence))
+    for mid, name in (
+        ("true_resolution_rate", "true_resolution_peak_vs_offpeak"),
+        ("escalation_rate", "escalation_rate_peak_vs_offpeak"),
+    ):
+        c = efficiency.peak_vs_offpeak(overall, mid)
+        out.append(_entry(name, c.test, "difference of proportions, peak minus off-peak", c.sentence))
     rev = business.revenue(db, settings)
     if rev is not None:
         t = rev.test

@@ -219,3 +219,23 @@ def test_uploads_in_two_steps_across_a_page_visit_keep_both_files(server, browse
     assert page.get_by_text("conversations.csv: conversations").count() == 1  # still loaded
     assert "2 conversations, 0 messages, 2 accounts" in page.get_by_test_id("stSidebar").inner_text()
     page.close()
+
+
+def test_a_malformed_mapping_file_is_one_sentence_and_the_data_stays(server, browser, tmp_path):
+    """Issue 16: a mapping JSON that is not a mapping gave a traceback; now one sentence, and the loaded data stays."""
+    f = tmp_path / "tickets.csv"
+    f.write_text(CSV)
+    bad = tmp_path / "column-mapping.json"
+    bad.write_text('{"tickets.csv": {"table": 3}}')
+    page = browser.new_page()
+    page.goto(server + "/data")
+    page.get_by_text("What was loaded").wait_for(timeout=60_000)
+    _upload(page, f)
+    page.get_by_text("tickets.csv: conversations").wait_for(timeout=60_000)
+    page.get_by_test_id("stFileUploader").filter(has_text="Saved column mapping").locator(
+        'input[type="file"]'
+    ).set_input_files(str(bad))
+    page.get_by_text("'table' must be text, not int").wait_for(timeout=60_000)
+    assert page.get_by_text("Traceback").count() == 0
+    assert page.get_by_text("tickets.csv: conversations").count() >= 1
+    page.close()

@@ -37,7 +37,10 @@ def test_bad_input_exits_2_with_one_sentence(tmp_path):
         text=True,
         cwd=ROOT,
     )
-    assert (r.returncode, r.stderr.strip()) == (2, "error: alert_sigma must be above 0.")
+    assert (r.returncode, r.stderr.strip()) == (
+        2,
+        "error: alert_sigma (Alert beyond this many standard errors) must be between 0.5 and 10; it is -1.",
+    )
     assert "Traceback" not in r.stderr
 
 

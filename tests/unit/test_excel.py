@@ -13,7 +13,7 @@ import pytest
 
 from metrics.cli import main
 from metrics.compute import registry
-from metrics.present.excel import MAX_CELL, put, safe_text, sheet_title
+from metrics.present.cells import MAX_CELL, put, safe_text, sheet_title
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = [str(p) for p in sorted((ROOT / "sample_data").glob("*.csv.gz"))]

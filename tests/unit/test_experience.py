@@ -99,7 +99,7 @@ def test_sentiment_rates_and_transition_table(db):
     assert (r["sentiment_worsened_rate"].numerator, r["sentiment_worsened_rate"].denominator) == (1, 3)
     assert (r["sentiment_improved_rate_human"].numerator, r["sentiment_improved_rate_human"].denominator) == (1, 1)
     assert (r["sentiment_coverage"].numerator, r["sentiment_coverage"].denominator) == (5, 5)
-    assert experience.transitions(db, "is_ai") == [[0, 0, 1], [0, 1, 0], [1, 0, 0]]
+    assert experience.transitions(db, "ai") == [[0, 0, 1], [0, 1, 0], [1, 0, 0]]
 
 
 def test_vader_scores_for_fixed_sentences(db):

@@ -16,7 +16,7 @@ from metrics.core import db as dbmod
 from metrics.core.settings import Settings
 from metrics.load import ingest
 from metrics.load import issues as load_issues
-from metrics.load.readers import Limits
+from metrics.load.raw import Limits
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 _spec = importlib.util.spec_from_file_location("hostile_make", HERE / "make.py")

@@ -9,7 +9,7 @@ import random
 import pytest
 
 from metrics.compute import insights, signals
-from metrics.compute.insights import DAYS_PER_MONTH, Insight
+from metrics.compute.findings import DAYS_PER_MONTH, Insight
 from metrics.core.settings import Settings
 from metrics.present.report import build_report
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from metrics.core import settings as S
+from metrics.core import settings_toml as T
 
 
 def test_defaults_follow_spec():
@@ -19,20 +20,23 @@ def test_defaults_follow_spec():
 
 def test_toml_round_trip_keeps_every_value():
     s = S.Settings(human_required_categories=("Legal", 'Quote "x"'), as_of="2025-06-01", return_window_hours=24)
-    text = S.dumps(s)
+    text = T.dumps(s)
     assert 'human_required_categories = ["Legal", "Quote \\"x\\""]' in text
-    assert S.loads(text) == s
+    assert T.loads(text) == s
 
 
 def test_overrides_coerce_types():
-    s = S.apply_overrides(S.Settings(), ["return_window_hours=24", "alert_min_n=5", "human_required_categories=A, B"])
+    s = T.apply_overrides(S.Settings(), ["return_window_hours=24", "alert_min_n=5", "human_required_categories=A, B"])
     assert (s.return_window_hours, s.alert_min_n, s.human_required_categories) == (24.0, 5, ("A", "B"))
 
 
 @pytest.mark.parametrize(
     "pair, message",
     [
-        ("return_window_hours=0", "return_window_hours must be above 0."),
+        (
+            "return_window_hours=0",
+            "return_window_hours (Came back within (hours)) must be between 1 and 2,160 hours; it is 0.",
+        ),
         ("return_window_hours=abc", "Setting return_window_hours = 'abc' is not a valid float."),
         ("alert_min_n=2.5", "Setting alert_min_n = '2.5' is not a valid int."),
         ("source_timezone=Mars/Base", "source_timezone 'Mars/Base' is not a known time zone."),
@@ -43,10 +47,36 @@ def test_overrides_coerce_types():
 )
 def test_invalid_settings_are_one_sentence(pair, message):
     with pytest.raises(S.SettingsError) as e:
-        S.apply_overrides(S.Settings(), [pair])
+        T.apply_overrides(S.Settings(), [pair])
     assert str(e.value).startswith(message)
 
 
 def test_invalid_toml_is_reported():
     with pytest.raises(S.SettingsError, match="not valid TOML"):
-        S.loads("return_window_hours = = 3")
+        T.loads("return_window_hours = = 3")
+
+
+def test_every_setting_is_declared_once_with_words_limits_and_a_stage():
+    """One model: label, help, where it is set and what a change recomputes; numbers have limits and a default
+    inside them; the validation uses the same limits (one below the lower limit is refused)."""
+    d = S.Settings()
+    for name, m in S.META.items():
+        assert m.label and m.help.endswith("."), name
+        assert m.stage in ("load", "signals", "display"), name
+        value = getattr(d, name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            assert m.lo is not None and m.lo <= value <= m.hi, name
+            with pytest.raises(S.SettingsError, match=f"^{name} "):
+                d.replace(**{name: m.lo - 1})
+    assert S.by_stage("load") == ("csat_scale_max", "source_timezone", "max_plausible_days")
+
+
+def test_the_readme_documents_every_setting():
+    import pathlib
+
+    from metrics.present.docs import settings_table
+
+    readme = (pathlib.Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert settings_table() in readme
+    for name in S.META:
+        assert f"| `{name}` |" in readme, name

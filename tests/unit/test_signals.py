@@ -323,3 +323,32 @@ def test_business_hours_setting_errors(text, message):
     with pytest.raises(SettingsError) as e:
         Settings().replace(business_hours=text)
     assert str(e.value).startswith(message)
+
+
+def test_the_relation_adds_exactly_the_declared_signal_columns(db):
+    """schema.SIGNAL_COLUMNS is what ingest keeps free; a column the relation adds but the list misses would let
+    an upload of that name collide with it (issue 16: ttfr_bh_s and ttr_bh_s were missing)."""
+    from metrics.core.db import columns
+    from metrics.core.schema import SIGNAL_COLUMNS
+
+    build(db, [conv("a", "2025-01-01 10:00")])
+    added = [c for c in columns(db.con, "signals") if c not in columns(db.con, "conversations")]
+    assert sorted(added) == sorted(SIGNAL_COLUMNS)
+
+
+def test_an_upload_with_a_column_named_like_every_signal_column_still_computes(db):
+    from metrics.compute import aggregate, registry
+    from metrics.core.schema import SIGNAL_COLUMNS
+
+    head = "conversation_id,customer_id,created_at,ended_at,handled_by," + ",".join(SIGNAL_COLUMNS)
+    row = "a,u1,2025-01-01 10:00,2025-01-01 10:05,ai," + ",".join("x" for _ in SIGNAL_COLUMNS)
+    r = ingest.load(db, [("c.csv", f"{head}\n{row}\n".encode())], Settings())
+    assert r.errors == [] and r.loaded == 1
+    signals.compute(db, Settings())
+    res = aggregate.compute(db, Settings(), [sp.id for sp in registry.all_specs() if sp.kind != "business"])
+    assert res[aggregate.ALL]["deflection_rate"].denominator == 1  # one AI conversation, counted once
+    assert not any(
+        c in aggregate.segment_columns(db)
+        for c in SIGNAL_COLUMNS
+        if c not in ("category", "week", "month", "load", "status", "account_segment")
+    )

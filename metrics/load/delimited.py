@@ -1,0 +1,233 @@
+"""CSV and TSV uploads -> a raw text table: encoding, delimiter, Excel's sep= line, lone CRs, bad rows."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import dataclasses
+import os
+import re
+
+import duckdb
+
+from metrics.core.db import Database, q, rows, scalar
+from metrics.core.errors import IngestError
+from metrics.load.issues import Issue
+from metrics.load.raw import Limits, RawFile, check_headers, fresh_name, too_large
+
+
+def _first_invalid_utf8(data: bytes, chunk: int = 1 << 24) -> int | None:
+    """Offset of the first byte that is not valid UTF-8, or None; checked in chunks (no full-size copy)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for start in range(0, len(data), chunk):
+        try:
+            decoder.decode(data[start : start + chunk], final=start + chunk >= len(data))
+        except UnicodeDecodeError as e:
+            return start + e.start
+    return None
+
+
+def decode_text(name: str, data: bytes) -> tuple[bytes, list[str]]:
+    """Return UTF-8 bytes without BOM; Windows-1252 is decoded (and said), never replaced."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16").encode("utf-8"), ["decoded as UTF-16"]
+        except UnicodeDecodeError:
+            raise IngestError(f"{name} starts like UTF-16 but is not valid UTF-16.") from None
+    bad = _first_invalid_utf8(data)
+    if bad is None:
+        return data, []
+    # Line by line: a file that is UTF-8 but for a few stray Windows-1252 bytes keeps its UTF-8 lines as they
+    # are (decoding it all as Windows-1252 would turn every 'Café' into 'CafÃ©').
+    out, legacy = [], []
+    for number, line in enumerate(data.split(b"\n"), 1):
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                out.append(line.decode("cp1252"))
+            except UnicodeDecodeError:
+                raise IngestError(
+                    f"{name} line {number} is not valid UTF-8 (nor Windows-1252); save the file as UTF-8 and "
+                    "upload again."
+                ) from None
+            legacy.append(number)
+    lines = ", ".join(str(n) for n in legacy[:5]) + (f" and {len(legacy) - 5:,} more" if len(legacy) > 5 else "")
+    return "\n".join(out).encode("utf-8"), [
+        f"decoded as Windows-1252 where a line is not valid UTF-8 (line{'s' if len(legacy) > 1 else ''} {lines}); "
+        "the other lines as UTF-8"
+    ]
+
+
+def _first_record(text: str) -> str:
+    """The header record, which may span lines inside quotes."""
+    in_quote = False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            in_quote = not in_quote
+        elif ch in "\r\n" and not in_quote:
+            return text[:i]
+    return text
+
+
+def _pick_delimiter(header_line: str, tab: bool) -> str:
+    if tab:
+        return "\t"
+    counts = {d: 0 for d in (",", ";", "\t", "|")}
+    in_quote = False
+    for ch in header_line:
+        if ch == '"':
+            in_quote = not in_quote
+        elif not in_quote and ch in counts:
+            counts[ch] += 1
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] > 0 else ","
+
+
+def _excel_sep_hint(data: bytes) -> tuple[bytes, str | None]:
+    """Excel's `sep=;` first line: removed, and its character is the delimiter (SPEC 8)."""
+    if data[:4].lower() != b"sep=" or len(data) < 6:
+        return data, None
+    ch, rest = data[4:5], data[5:]
+    if ch in (b"\r", b"\n") or not rest.startswith((b"\n", b"\r")):
+        return data, None
+    rest = rest[2:] if rest.startswith(b"\r\n") else rest[1:]
+    return rest, ch.decode("latin-1")
+
+
+def read_delimited(db: Database, name: str, data: bytes, limits: Limits, tab: bool) -> RawFile:
+    data, notes = decode_text(name, data)
+    data, hinted = _excel_sep_hint(data)
+    if hinted:
+        notes.append(f"first line 'sep={hinted}' (Excel's delimiter hint) removed")
+    head = data[: 1 << 20].decode("utf-8", errors="ignore")
+    header_text = _first_record(head)
+    if not header_text.strip():
+        raise IngestError(f"{name} has no header row (its first line is empty).")
+    delim = hinted or _pick_delimiter(header_text, tab)
+    headers = next(csv.reader([header_text.replace("\r", " ").replace("\n", " ")], delimiter=delim))
+    headers, hnotes = check_headers(name, headers)
+    notes += hnotes
+    decimal = "," if delim == ";" else "."
+    if delim != ",":
+        label = {"\t": "tab", ";": "';'", "|": "'|'"}[delim]
+        notes.append(f"delimiter {label}" + (", decimal ','" if decimal == "," else ""))
+    data, stray_cr = _protect_lone_cr(data)
+    if stray_cr:
+        notes.append(f"{stray_cr} carriage returns inside values kept as data")
+    path = os.path.join(db.temp_dir, fresh_name("upload") + ".csv")
+    with open(path, "wb") as fh:
+        fh.write(data)
+    try:
+        raw = _load_csv(db, name, path, headers, delim, decimal, notes, limits)
+    finally:
+        os.remove(path)
+    if stray_cr:
+        sets = ", ".join(f"c{i} = replace(c{i}, '{_CR_MARK}', chr(13))" for i in range(len(headers)))
+        q(db.con, f"UPDATE {raw.table} SET {sets}")
+    if hinted:  # rows keep the line numbers a person sees in the file, hint line included
+        q(db.con, f"UPDATE {raw.table} SET __row = __row + 1")
+        raw.issues = [dataclasses.replace(i, row=None if i.row is None else i.row + 1) for i in raw.issues]
+    return raw
+
+
+_CR_MARK = "\ue000"  # a private-use character standing in for a lone CR while DuckDB parses
+_LONE_CR = re.compile(rb"\r(?!\n)")
+
+
+def _protect_lone_cr(data: bytes) -> tuple[bytes, int]:
+    """DuckDB ends a record at a lone CR; in a file with LF line ends that CR is data, so keep it."""
+    if b"\r" not in data:
+        return data, 0
+    if b"\n" not in data:  # classic Mac line ends: CR is the line end
+        return data.replace(b"\r", b"\n"), 0
+    if _CR_MARK.encode() in data:
+        return data, 0
+    count = len(_LONE_CR.findall(data))
+    return (_LONE_CR.sub(_CR_MARK.encode(), data), count) if count else (data, 0)
+
+
+def _load_csv(db, name, path, headers, delim, decimal, notes, limits) -> RawFile:
+    con = db.con
+    table = fresh_name("raw")
+    rej, scan = fresh_name("rej"), fresh_name("rscan")
+    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(headers))) + "}"
+
+    def attempt(strict: bool) -> None:
+        # Only generated names and literal options are formatted in; the path is bound.
+        q(con, f"DROP TABLE IF EXISTS {table}")
+        q(
+            con,
+            f"""CREATE TABLE {table} AS SELECT * FROM read_csv($path, columns = {cols},
+                auto_detect = false, header = true, delim = $delim, quote = '"', escape = '"',
+                strict_mode = {str(strict).lower()}, max_line_size = {int(limits.max_line_bytes)},
+                store_rejects = true, rejects_table = '{rej}', rejects_scan = '{scan}', rejects_limit = 0)""",
+            {"path": path, "delim": delim},
+        )
+
+    try:
+        attempt(strict=True)
+    except duckdb.OutOfMemoryException:
+        raise too_large(db, name) from None
+    except duckdb.Error as e:
+        msg = str(e)
+        if "maximum line size" in msg.lower():
+            raise IngestError(
+                f"{name} has a line longer than {limits.max_line_bytes // 1_000_000} MB; split that value or the file."
+            ) from None
+        try:
+            attempt(strict=False)
+        except duckdb.OutOfMemoryException:
+            raise too_large(db, name) from None
+        except duckdb.Error:
+            raise IngestError(f"{name} could not be read as a delimited text file; check that it is a CSV.") from None
+        notes.append("read in lenient mode (mixed line endings or stray quotes)")
+    bad = rows(
+        con,
+        f"""SELECT line, min(error_type), min(error_message), min(csv_line)
+            FROM {rej} GROUP BY line ORDER BY line""",
+    )
+    q(con, f"DROP TABLE IF EXISTS {rej}")
+    q(con, f"DROP TABLE IF EXISTS {scan}")
+    issues = [
+        Issue(name, int(line), None, (raw or "")[:200], _reject_reason(etype, msg), True, "unreadable")
+        for line, etype, msg, raw in bad
+    ]
+    _number_rows(db, table, [int(b[0]) for b in bad])
+    loaded = scalar(con, f"SELECT count(*) FROM {table}")
+    return RawFile(name, table, headers, loaded + len(issues), issues, notes, decimal)
+
+
+def _reject_reason(etype: str, msg: str) -> str:
+    m = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", msg or "")
+    if m:
+        return f"expected {m.group(1)} fields, found {m.group(2)}"
+    if etype == "UNQUOTED VALUE" or "unterminated" in (msg or "").lower():
+        return "a quote is opened and never closed"
+    return (msg or etype or "unreadable line").split("\n")[0]
+
+
+def _number_rows(db: Database, table: str, rejected_lines: list[int]) -> None:
+    """Add `__row` = the file line of each loaded record (header = line 1).
+
+    Loaded records keep file order in the table (rowid). The k-th loaded record is the
+    k-th record position not taken by a rejected line; that is exact when each record is
+    one line, and close otherwise (multi-line quoted values).
+    """
+    con = db.con
+    q(con, f"ALTER TABLE {table} ADD COLUMN __row BIGINT")
+    if not rejected_lines:
+        q(con, f"UPDATE {table} SET __row = rowid + 2")
+        return
+    rj = fresh_name("rj")
+    q(con, f"CREATE TEMP TABLE {rj}(shift BIGINT)")
+    # p_i - i for the i-th rejected record position p_i (1-based positions after the header)
+    shifts = [(line - 1) - i for i, line in enumerate(rejected_lines, 1)]
+    q(con, f"INSERT INTO {rj} SELECT unnest($s)", {"s": shifts})
+    q(
+        con,
+        f"""UPDATE {table} SET __row = 1 + (rowid + 1) + (SELECT count(*) FROM {rj} WHERE shift < {table}.rowid + 1)""",
+    )
+    q(con, f"DROP TABLE {rj}")
