@@ -143,7 +143,3 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     finally:
         db.close()
-
-
-if __name__ == "__main__":
-    sys.exit(main())

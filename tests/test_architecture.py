@@ -59,7 +59,7 @@ def _calls(path: pathlib.Path):
 
 
 def test_sql_runs_only_through_the_db_helpers():
-    """HOSTILE 2.2: every statement goes through metrics.db (bound parameters, whole results fetched)."""
+    """HOSTILE 2.2: every statement goes through metrics.core.db (bound parameters, whole results fetched)."""
     for path in [ROOT / "app.py", *_py("pages"), *_py("ui"), *_py("metrics"), *_py("bench")]:
         if path.name == "db.py" and path.parent.name == "core":
             continue

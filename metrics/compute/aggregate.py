@@ -121,7 +121,7 @@ def compute(
     filter written by this codebase, with its user values in `params`.
     """
     specs = [registry.get(i) for i in ids] if ids else registry.all_specs()
-    specs = [sp for sp in specs if sp.kind in AGGREGATES]  # business metrics: metrics.business
+    specs = [sp for sp in specs if sp.kind in AGGREGATES]  # business metrics: metrics.compute.business
     blocked = unmet(db, specs, table)
     cols = [c for i, sp in enumerate(specs) for c in _select(sp, s, i)]
     filt = f"WHERE {where}" if where else ""

@@ -23,7 +23,7 @@ class FileMapping:
     date_order: str = "auto"  # auto | DMY | MDY
     decimal: str = ""  # "" = as detected; "." or ","
     confidence: float = 0.0  # share of recognised fields, for display
-    vendor: str = ""  # the vendor profile recognised (metrics.vendors), "" = generic
+    vendor: str = ""  # the vendor profile recognised (metrics.load.vendors), "" = generic
     merge: bool = False  # conversations only: adds fields to conversations of other files, joined on the id
 
     def to_json(self) -> str:
