@@ -8,12 +8,12 @@ import streamlit as st
 from metrics.compute import aggregate, business
 from metrics.core import settings as settings_mod
 from metrics.core.errors import SettingsError
-from metrics.present import charts
+from metrics.present import charts, formatting
 from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
 from ui.state import change_settings, session, signals_or_stop
 from ui.text import md_escape
-from ui.widgets import card
+from ui.widgets import card, cards, has_ai, plot
 
 inside_frame()
 
@@ -51,18 +51,17 @@ be = business.break_even(months, s.settings, tr)
 fallback = sum(m.minutes_from_settings for m in months)
 lic = sum(1 for m in months if m.licensed)
 
-cols = st.columns(3)
-for col, mid in zip(cols, ["cost_per_resolution_ai", "cost_per_resolution_human", "cost_per_resolution_blended"]):
-    card(col, mid, res[mid])
-cols = st.columns(3)
-card(cols[0], "capacity_hours_freed", res["capacity_hours_freed"])
-card(cols[1], "capacity_fte", res["capacity_fte"])
-cols[2].metric(
-    "Break-even AI resolutions per month",
-    "never" if be is None else f"{be:,.0f}",
-    help="Resolutions a month at which the AI's cost per resolution equals the human one, with the "
-    "observed true-resolution rate.",
-)
+cards(s, ["cost_per_resolution_ai", "cost_per_resolution_human", "cost_per_resolution_blended"], res)
+if has_ai(s):
+    cols = st.columns(3)
+    card(cols[0], "capacity_hours_freed", res["capacity_hours_freed"])
+    card(cols[1], "capacity_fte", res["capacity_fte"])
+    cols[2].metric(
+        "Break-even AI resolutions per month",
+        "never" if be is None else f"{be:,.0f}",
+        help="Resolutions a month at which the AI's cost per resolution equals the human one, with the "
+        "observed true-resolution rate.",
+    )
 st.caption(
     f"Inputs behind these figures: {lic} license months x {s.settings.license_per_month:,.2f} {cur}; fees "
     f"{s.settings.ai_fee_per_conversation:,.2f} {cur} per AI conversation and {s.settings.ai_fee_per_resolution:,.2f} "
@@ -87,16 +86,16 @@ table = pd.DataFrame(
         for m in months
     ]
 )
-st.plotly_chart(
+plot(
     charts.trend(
         {
             k: list(zip(table["Month"], table[k]))
             for k in ("Cost per AI resolution", "Cost per human resolution", "Cost per resolution, all")
         },
-        "Cost per resolution by month (before the deployment: the human baseline)",
+        f"Cost per resolution by month, {cur} (before the deployment: the human baseline)",
         percent=False,
     ),
-    width="stretch",
+    "Cost per resolution by month",
 )
 st.dataframe(
     table,
@@ -111,7 +110,9 @@ st.dataframe(
 
 st.subheader("Revenue protection")
 rev = business.revenue(s.db, s.settings)
-if rev is None:
+if not has_ai(s):
+    st.caption("Renewals are compared by the accounts' AI experience: this appears once AI conversations are loaded.")
+elif rev is None:
     st.info(
         "Upload an accounts file (account_id, renewal_date, renewed, arr, health_score) and conversations with "
         "account_id to see how renewals relate to the AI experience."
@@ -135,7 +136,18 @@ else:
     if rev.at_risk:
         st.caption("Accounts behind ARR at risk (poor AI experience, renewing within 90 days):")
         st.dataframe(
-            pd.DataFrame(rev.at_risk)[["account_id", "segment", "arr", "renewal_day", "unresolved", "matured_ai"]],
+            pd.DataFrame(rev.at_risk)[
+                ["account_id", "segment", "arr", "renewal_day", "unresolved", "matured_ai"]
+            ].rename(
+                columns={
+                    "account_id": "Account",
+                    "segment": "Segment",
+                    "arr": f"ARR ({cur})",
+                    "renewal_day": "Renews on",
+                    "unresolved": "Unresolved AI conversations",
+                    "matured_ai": "AI conversations",
+                }
+            ),
             hide_index=True,
             width="stretch",
         )
@@ -154,11 +166,11 @@ else:
             [
                 {
                     "Measure": b.label,
-                    "Before": b.pre,
-                    "After": b.post,
-                    "Change": b.effect,
-                    "n before": b.n_pre,
-                    "n after": b.n_post,
+                    "Before": formatting.value(business.BASELINE_UNITS[b.name], b.pre, cur),
+                    "After": formatting.value(business.BASELINE_UNITS[b.name], b.post, cur),
+                    "Change": formatting.value_change(business.BASELINE_UNITS[b.name], b.effect, cur),
+                    "Conversations before": b.n_pre,
+                    "Conversations after": b.n_post,
                     "Test": test_name(b.test),
                     "p": p_value(b.p_value),
                 }

@@ -9,21 +9,21 @@ import streamlit as st
 
 from metrics.compute import aggregate, compare, registry
 from metrics.compute.aggregate import AGGREGATES
+from metrics.present import formatting
 from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.text import md_escape
-from ui.widgets import card
+from ui.widgets import card, shown
 
 inside_frame()
 
 s = session()
 st.title("Compare")
 info = signals_or_stop(s)
-ids = [sp.id for sp in registry.all_specs() if sp.kind in AGGREGATES]
-metric = st.selectbox(
-    "Metric", ids, format_func=lambda i: registry.get(i).label, index=ids.index("true_resolution_rate")
-)
+ids = shown(s, [sp.id for sp in registry.all_specs() if sp.kind in AGGREGATES])
+first = "true_resolution_rate" if "true_resolution_rate" in ids else "fcr_rate_human"
+metric = st.selectbox("Metric", ids, format_func=lambda i: registry.get(i).label, index=ids.index(first))
 mode = st.radio("Compare", ["Two segments", "Two periods", "Every value against the rest"], horizontal=True)
 segs = aggregate.segment_columns(s.db)
 
@@ -34,12 +34,22 @@ def show(c: compare.Comparison) -> None:
     a.caption(f"A: {md_escape(c.label_a)}")
     card(b, metric, c.b)
     b.caption(f"B: {md_escape(c.label_b)}")
-    (st.warning if c.small_sample else st.success)(md_escape(c.sentence))
-    st.caption(f"Test: {test_name(c.test.test)}; n = {c.test.n_a:,} vs {c.test.n_b:,}. {c.test.note}")
+    verdict(c)
+    st.caption(f"Test: {test_name(c.test.test)}; conversations {c.test.n_a:,} (A) vs {c.test.n_b:,} (B). {c.test.note}")
+
+
+def verdict(c: compare.Comparison) -> None:
+    """Colour only for a clear difference: green when A is better, red when worse; neutral otherwise."""
+    spec = registry.get(c.metric_id)
+    if not c.significant or c.test.effect is None or not spec.better:
+        (st.warning if c.small_sample else st.info)(md_escape(c.sentence))
+        return
+    a_better = (c.test.effect > 0) == (spec.better == "higher")
+    (st.success if a_better else st.error)(md_escape(c.sentence))
 
 
 if mode == "Two segments":
-    col = st.selectbox("Segment", segs)
+    col = st.selectbox("Segment", segs, format_func=formatting.segment_label)
     values = sorted(k for k in aggregate.compute(s.db, s.settings, [metric], segment=col) if k != aggregate.ALL)
     if len(values) < 2:
         st.info("This segment has fewer than two values.")
@@ -64,17 +74,20 @@ elif mode == "Two periods":
             )
         )
 else:
-    col = st.selectbox("Segment", segs)
+    col = st.selectbox("Segment", segs, format_func=formatting.segment_label)
     out = compare.every_value_against_the_rest(s.db, s.settings, metric, col)
     st.dataframe(
         pd.DataFrame(
             [
                 {
                     "Value": c.label_a,
-                    "n": c.a.denominator,
-                    "Value here": c.a.value,
-                    "The rest": c.b.value,
-                    "Difference": c.test.effect,
+                    "Conversations": c.a.denominator,
+                    "Here": formatting.metric(metric, c.a.value, s.settings.currency),
+                    "The rest": formatting.metric(metric, c.b.value, s.settings.currency),
+                    "Difference": formatting.change(metric, c.test.effect, s.settings.currency)
+                    if registry.get(metric).kind in ("rate", "mean")
+                    else "",
+                    "Clear difference": "yes" if c.significant else "",
                     "p": p_value(c.test.p_value),
                     "q (BH)": p_value(c.q_value),
                     "Small sample": "yes" if c.small_sample else "",
@@ -92,4 +105,7 @@ else:
             ),
         },
     )
-    st.caption("q-values control the false discovery rate across the rows of this table (Benjamini-Hochberg).")
+    st.caption(
+        "A clear difference is one unlikely to be chance even though every row was tested (q under 0.05); "
+        "see How we measure."
+    )

@@ -7,7 +7,7 @@ import streamlit as st
 from metrics.compute import insights
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
-from ui.widgets import current_insights, insight_panel
+from ui.widgets import NO_AI_INSIGHTS, current_insights, has_ai, insight_panel
 
 inside_frame()
 
@@ -15,17 +15,22 @@ s = session()
 st.title("What to fix next")
 signals_or_stop(s)
 found = current_insights(s)
+if not has_ai(s):
+    st.info(NO_AI_INSIGHTS)
+    st.stop()
 st.caption(
-    "Categories whose true resolution is below the rest, escalations the AI should have handled, drop-off hot "
-    "spots, categories where sentiment worsens, CSAT dips in the latest four weeks, quality at peak load and the "
-    "last week's alerts. Category findings are tested against the other categories and kept when significant "
-    f"after Benjamini-Hochberg ({insights.ALPHA:.0%} false discovery rate). " + insights.SIZE_HELP
+    "Where the AI falls short, each sized in conversations a month and, where it applies, agent hours and cost. "
+    "A category is listed only when it is clearly worse than the others (unlikely to be chance); the list is "
+    "ordered by size, counting findings on few conversations for less. How each is found: How we measure."
 )
 kinds = st.multiselect(
     "Show", list(insights.KINDS), default=list(insights.KINDS), format_func=insights.KINDS.get, key="insight-kinds"
 )
-shown = [(rank, i) for rank, i in enumerate(found, 1) if i.kind in kinds]
+shown_found = [(rank, i) for rank, i in enumerate(found, 1) if i.kind in kinds]
 if not found:
-    st.info("No significant improvement opportunity was found in this data.")
-for rank, i in shown:
+    st.info(
+        "No category, answer or day is clearly worse than the rest in this data: nothing stands out as the next "
+        "thing to fix. This is a statement about differences, not that every number is good."
+    )
+for rank, i in shown_found:
     insight_panel(s, rank, i, f"insight-{rank}")

@@ -9,6 +9,7 @@ from metrics.compute import aggregate, business, monitoring, registry
 from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
+from ui.widgets import has_ai, plot, shown
 
 inside_frame()
 
@@ -22,17 +23,22 @@ st.caption(
     f"{s.settings.alert_baseline_days} days before it, on days with at least {s.settings.alert_min_n} "
     "conversations (escalation up, deflection or containment down). Settings in the sidebar."
 )
-if found:
+if not has_ai(s):
+    st.caption(
+        "Alerts watch the AI's daily escalation, deflection and containment: they start once AI conversations "
+        "are loaded."
+    )
+elif found:
     st.dataframe(
         pd.DataFrame(
             [
                 {
                     "Date": a.date,
                     "Series": registry.get(a.series).label,
-                    "Segment": a.segment,
+                    "Category": "All" if a.segment == "(all)" else a.segment,
                     "Value": a.value * 100,
                     "Baseline": a.baseline * 100,
-                    "n": a.n,
+                    "Conversations": a.n,
                     "How unusual (SE)": a.z,
                 }
                 for a in found
@@ -51,54 +57,90 @@ else:
 
 daily_tab, weekly_tab, monthly_tab = st.tabs(["Daily", "Weekly", "Monthly"])
 with daily_tab:
-    series = st.selectbox("Series", list(monitoring.SERIES), format_func=lambda i: registry.get(i).label)
-    cats = [
-        "(all)",
-        *sorted(k for k in aggregate.compute(s.db, s.settings, [series], segment="category") if k != aggregate.ALL),
-    ]
-    cat = st.selectbox("Category", cats)
-    pts = monitoring.daily(s.db, s.settings, series, by_category=cat != "(all)")
-    pts = [p for p in pts if p["segment"] == cat]
-    st.plotly_chart(
-        charts.p_chart(pts, s.settings.alert_sigma, f"{registry.get(series).label} by day"), width="stretch"
-    )
+    if has_ai(s):
+        series = st.selectbox("Series", list(monitoring.SERIES), format_func=lambda i: registry.get(i).label)
+        cats = [
+            "(all)",
+            *sorted(k for k in aggregate.compute(s.db, s.settings, [series], segment="category") if k != aggregate.ALL),
+        ]
+        cat = st.selectbox("Category", cats)
+        pts = monitoring.daily(s.db, s.settings, series, by_category=cat != "(all)")
+        pts = [p for p in pts if p["segment"] == cat]
+        marks = tuple(a.date for a in found if a.series == series and a.segment == cat)
+        plot(charts.p_chart(pts, s.settings.alert_sigma, f"{registry.get(series).label} by day", marks), "Daily rate")
+        if marks:
+            st.caption(f"Circled: the {len(marks)} day(s) that raised an alert.")
+    else:
+        st.caption("The daily AI series (escalation, deflection, containment) start once AI conversations are loaded.")
 with weekly_tab:
-    ids = ["csat_mean_ai", "sentiment_worsened_rate", "silent_exit_rate", "true_resolution_rate"]
+    ids = shown(
+        s,
+        ["csat_mean_ai", "sentiment_worsened_rate", "silent_exit_rate", "true_resolution_rate"]
+        if has_ai(s)
+        else ["csat_mean_human", "fcr_rate_human", "return_rate_human", "ttfr_median_s_human"],
+    )
     weekly = aggregate.compute(s.db, s.settings, ids, segment="week")
     weeks = sorted(k for k in weekly if k not in (aggregate.ALL, aggregate.NONE_KEY))
+    partial = aggregate.partial_weeks(s.db)
     for mid in ids:
         spec = registry.get(mid)
-        st.plotly_chart(
+        per = 3600 if spec.unit == "seconds" else 1
+        label = spec.label + (" (hours)" if spec.unit == "seconds" else "")
+        plot(
             charts.trend(
-                {spec.label: [(w, weekly[w][mid].value) for w in weeks]}, spec.label, percent=spec.unit == "rate"
+                {
+                    spec.label: [
+                        (w, None if weekly[w][mid].value is None else weekly[w][mid].value / per) for w in weeks
+                    ]
+                },
+                label,
+                percent=spec.unit == "rate",
+                partial=partial,
             ),
-            width="stretch",
+            spec.label,
         )
-    vol = aggregate.compute(s.db, s.settings, ["deflection_rate"], segment="week")
-    st.plotly_chart(
+    who = "deflection_rate" if has_ai(s) else "fcr_rate_human"
+    vol = aggregate.compute(s.db, s.settings, [who], segment="week")
+    plot(
         charts.trend(
-            {"AI conversations": [(w, vol[w]["deflection_rate"].denominator) for w in weeks]},
-            "AI conversations per week",
+            {"Conversations": [(w, vol[w][who].denominator or None) for w in weeks]},
+            "AI conversations per week" if has_ai(s) else "Human conversations per week (windows closed)",
             percent=False,
+            partial=partial,
         ),
-        width="stretch",
+        "Conversations per week",
     )
 with monthly_tab:
     months = business.monthly(s.db, s.settings)
-    st.dataframe(
-        pd.DataFrame(
-            [
-                {
-                    "Month": m.month,
-                    "AI conversations": m.ai_conversations,
-                    "AI resolutions": m.ai_resolved,
-                    "Cost per AI resolution": m.cost_per_resolution_ai,
-                    "Cost per resolution, all": m.cost_per_resolution_blended,
-                    "Agent hours freed": m.hours_freed,
-                }
-                for m in months
-            ]
+    cur = s.settings.currency
+    plot(
+        charts.trend(
+            {
+                "Cost per AI resolution": [(m.month, m.cost_per_resolution_ai) for m in months],
+                "Cost per resolution, all": [(m.month, m.cost_per_resolution_blended) for m in months],
+            },
+            f"Cost per resolution by month ({cur})",
+            percent=False,
         ),
-        hide_index=True,
-        width="stretch",
+        "Cost per resolution by month",
     )
+    if has_ai(s):
+        plot(
+            charts.trend(
+                {
+                    "AI conversations": [(m.month, m.ai_conversations or None) for m in months],
+                    "AI resolutions": [(m.month, m.ai_resolved or None) for m in months],
+                },
+                "AI conversations and resolutions by month",
+                percent=False,
+            ),
+            "AI conversations by month",
+        )
+        plot(
+            charts.trend(
+                {"Agent hours freed": [(m.month, m.hours_freed) for m in months]},
+                "Agent hours freed by month",
+                percent=False,
+            ),
+            "Agent hours freed by month",
+        )

@@ -9,7 +9,7 @@ from metrics.present import charts
 from metrics.present.report import data_block
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
-from ui.widgets import card, current_insights, data_notices, drill_down, insight_panel
+from ui.widgets import NO_AI_INSIGHTS, cards, current_insights, data_notices, drill_down, insight_panel, plot
 
 inside_frame()
 
@@ -37,9 +37,7 @@ st.caption(
     "the change from the 30 days before to the last 30 days."
 )
 data_notices(s, "overview")
-cols = st.columns(4) + st.columns(4)
-for col, mid in zip(cols, HEADLINE):
-    card(col, mid, overall[mid], change.current[mid], change.previous[mid])
+cards(s, HEADLINE, overall, change.current, change.previous)
 
 gap = (overall["deflection_rate"].value, overall["true_resolution_rate"].value) if ai else (None, None)
 if None not in gap:
@@ -49,18 +47,17 @@ if None not in gap:
         icon=":material/insights:",
     )
 if ai:
-    leaks = resolution.leak_waterfall(s.db)
-    st.plotly_chart(charts.leak_waterfall(leaks), width="stretch")
-else:
-    st.caption("The path from AI conversations to truly resolved appears here once AI conversations are loaded.")
-st.caption(
-    f"{info.pending:,} conversations are still inside their return or ticket window (they end less than "
-    f"{s.settings.max_window_hours:g} h before {str(info.data_end)[:16]}): they are left out of resolution rates "
-    "until their windows close."
-)
+    plot(charts.leak_waterfall(resolution.leak_waterfall(s.db)), "From AI conversations to truly resolved")
+    st.caption(
+        f"{info.pending:,} conversations are still inside their return or ticket window (they end less than "
+        f"{s.settings.max_window_hours:g} h before {str(info.data_end)[:16]}): they are left out of resolution rates "
+        "until their windows close."
+    )
 st.subheader("What to fix next")
 found = current_insights(s)
-if found:
+if not ai:
+    st.caption(NO_AI_INSIGHTS)
+elif found:
     st.caption(
         f"The {min(5, len(found))} biggest of {len(found)} improvement opportunities found in this data, ranked by "
         "conversations a month (conservatively, so small samples do not jump the queue)."

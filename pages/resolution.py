@@ -8,7 +8,7 @@ from metrics.compute import aggregate, resolution
 from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
-from ui.widgets import drill_down, metric_columns, pct, results_table
+from ui.widgets import drill_down, has_ai, metric_columns, pct, plot, results_table, shown
 
 inside_frame()
 
@@ -32,29 +32,32 @@ st.caption(
     f"(change them in the sidebar). {info.pending:,} conversations are pending and left out of resolution rates."
 )
 
+ids = shown(s, IDS)
+n_label = "AI conversations, windows closed" if has_ai(s) else "Human conversations, windows closed"
 for segment, label in (("category", "Category"), ("channel", "Channel")):
-    res = aggregate.compute(s.db, s.settings, IDS, segment=segment)
+    res = aggregate.compute(s.db, s.settings, ids, segment=segment)
     st.subheader(f"By {label.lower()}")
-    table = results_table(res, IDS, label, "AI conversations, windows closed")
-    st.dataframe(table, hide_index=True, width="stretch", column_config=metric_columns(IDS))
-    if segment == "category":
+    table = results_table(res, ids, label, n_label)
+    st.dataframe(table, hide_index=True, width="stretch", column_config=metric_columns(ids))
+    if segment == "category" and has_ai(s):
         rows = [{"segment": k, **v} for k, v in res.items() if k != aggregate.ALL]
         rows.sort(key=lambda r: -(r["true_resolution_rate"].denominator or 0))
-        st.plotly_chart(
+        plot(
             charts.rate_bars(
                 rows,
                 "segment",
                 {"deflection_rate": "Deflected", "true_resolution_rate": "Truly resolved"},
                 "Deflection vs true resolution by category (95% intervals)",
             ),
-            width="stretch",
+            "Deflection vs true resolution by category",
         )
 
 st.subheader("First-contact resolution at 24 h and 72 h")
 fcr = remembered(s, "fcr_by_window", lambda: resolution.fcr_by_window(s.db, s.settings, (24, 72)))
+who = ("AI", "Human") if has_ai(s) else ("Human",)
 side = [
     {"Category": r["category"]}
-    | {f"{who} FCR, {h} h": pct(r[f"fcr_rate_{who.lower()}@{h}"].value) for who in ("AI", "Human") for h in (24, 72)}
+    | {f"{w} FCR, {h} h": pct(r[f"fcr_rate_{w.lower()}@{h}"].value) for w in who for h in (24, 72)}
     for r in fcr
 ]
 st.dataframe(
@@ -69,22 +72,18 @@ st.caption(
 )
 
 st.subheader("Weekly trend")
-weekly = aggregate.compute(
-    s.db, s.settings, ["true_resolution_rate", "deflection_rate", "containment_rate"], segment="week"
+trend_ids = (
+    (("deflection_rate", "Deflected"), ("containment_rate", "Contained"), ("true_resolution_rate", "Truly resolved"))
+    if has_ai(s)
+    else (("fcr_rate_human", "Resolved on first contact (human)"), ("return_rate_human", "Came back (human)"))
 )
+weekly = aggregate.compute(s.db, s.settings, [m for m, _ in trend_ids], segment="week")
 weeks = sorted(k for k in weekly if k not in (aggregate.ALL, aggregate.NONE_KEY))
-st.plotly_chart(
+plot(
     charts.trend(
-        {
-            label: [(w, weekly[w][mid].value) for w in weeks]
-            for mid, label in (
-                ("deflection_rate", "Deflected"),
-                ("containment_rate", "Contained"),
-                ("true_resolution_rate", "Truly resolved"),
-            )
-        },
-        "AI conversations by week started",
+        {label: [(w, weekly[w][mid].value) for w in weeks] for mid, label in trend_ids},
+        "AI conversations by week started" if has_ai(s) else "Human conversations by week started",
     ),
-    width="stretch",
+    "Weekly trend",
 )
-drill_down(s, IDS, "resolution")
+drill_down(s, ids, "resolution")

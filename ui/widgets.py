@@ -7,9 +7,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from metrics.compute import aggregate, checks, insights, monitoring, registry
+from metrics.compute import aggregate, checks, experience, insights, monitoring, registry
 from metrics.compute.aggregate import MetricResult
-from metrics.present import formatting
+from metrics.present import charts, formatting
 from ui.state import Session, remembered
 from ui.text import csv_safe, md_escape
 
@@ -40,6 +40,47 @@ def pct(v: float | None) -> float | None:
 duration = formatting.duration
 
 
+NO_AI_INSIGHTS = (
+    "What to fix next looks at the AI's conversations (resolution, handovers, drop-off, CSAT): it fills in once "
+    "AI conversations are loaded."
+)
+
+
+def has_ai(s: Session) -> bool:
+    """Whether the data holds AI conversations (remembered per data and settings)."""
+    return remembered(s, "has_ai", lambda: checks.has_ai(s.db))
+
+
+def shown(s: Session, ids: list[str]) -> list[str]:
+    """The metrics this data can show: AI-only ones are left out when there is no AI conversation."""
+    return ids if has_ai(s) else [i for i in ids if not registry.is_ai_only(i)]
+
+
+def cards(s: Session, ids: list[str], now: dict, recent: dict | None = None, before: dict | None = None) -> None:
+    """Metric cards four to a row, only those the data can show."""
+    ids = shown(s, ids)
+    for start in range(0, len(ids), 4):
+        for col, mid in zip(st.columns(4), ids[start : start + 4]):
+            card(col, mid, now[mid], (recent or {}).get(mid), (before or {}).get(mid))
+
+
+def ai_section(s: Session, title: str) -> bool:
+    """A section about the AI: its title, or nothing at all on helpdesk-only data (the banner says why)."""
+    if not has_ai(s):
+        return False
+    st.subheader(title)
+    return True
+
+
+def plot(fig, what: str, where=None) -> None:
+    """A chart, or one sentence when it has nothing to draw (no empty axes)."""
+    where = where or st
+    if charts.has_data(fig):
+        where.plotly_chart(fig, width="stretch")
+    else:
+        where.caption(f"{what}: nothing to draw from these files yet.")
+
+
 def card(
     col, spec_id: str, now: MetricResult, recent: MetricResult | None = None, before: MetricResult | None = None
 ) -> None:
@@ -55,6 +96,7 @@ def card(
         fmt(spec_id, now),
         delta,
         delta_color="off" if delta == "no change" else "normal" if spec.better == "higher" else "inverse",
+        delta_arrow="off" if delta == "no change" else "auto",
         help=f"{spec.definition}{n}" + (f" Note: {note}." if note else ""),
     )
     if note and now.value is not None:
@@ -91,7 +133,9 @@ def drill_down(s: Session, ids: list[str], key: str) -> None:
         a, b, c, d = st.columns(4)
         mid = a.selectbox("Metric", ids, format_func=lambda i: registry.get(i).label, key=key + "-m")
         segs = ["(all)", *aggregate.segment_columns(s.db)]
-        seg = b.selectbox("Segment", segs, key=key + "-s")
+        seg = b.selectbox(
+            "Segment", segs, key=key + "-s", format_func=lambda c: c if c == "(all)" else formatting.segment_label(c)
+        )
         value = None
         if seg != "(all)":
             values = sorted(aggregate.compute(s.db, s.settings, [mid], segment=seg))
@@ -111,12 +155,55 @@ def drill_down(s: Session, ids: list[str], key: str) -> None:
 SHOWN = 1000
 
 
+# The drill-down's columns as a leader reads them (the CSV download keeps the column names of the data).
+DRILL_LABELS = {
+    "conversation_id": "Conversation",
+    "customer_id": "Customer",
+    "created_at": "Started",
+    "ended_at": "Ended",
+    "handled_by": "Handled by",
+    "category": "Category",
+    "channel": "Channel",
+    "escalated": "Handed to a human",
+    "status": "Status",
+    "csat": "CSAT (1-5)",
+    "outcome": "Outcome",
+    "matured": "Window closed",
+    "returned": "Came back",
+    "follow_up_ticket": "Follow-up ticket",
+    "negative_end": "Ended unhappy",
+    "resolved_end": "Resolved end",
+    "ttfr_s": "First response",
+    "ttr_s": "Time to resolution",
+    "source_file": "File",
+    "source_row": "Row",
+}
+
+
+def _readable(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in ("ttfr_s", "ttr_s"):
+        if col in out:
+            out[col] = [duration(v) if v == v and v is not None else "" for v in out[col]]
+    for col in out.columns:
+        if out[col].dtype == bool:
+            out[col] = out[col].map({True: "yes", False: "no"})
+    return out.rename(columns=DRILL_LABELS)
+
+
 def conversations_table(s: Session, where: str, params: dict, filename: str, key: str) -> None:
-    """The first 1,000 matching conversations as a table, and all of them as a CSV built only when downloaded."""
+    """The first 1,000 matching conversations; choose a row to read its messages; the CSV download (built only
+    when clicked) has all of them."""
     n = aggregate.drill_count(s.db, where, params)
     more = f" Showing the first {SHOWN:,}; the download has all." if n > SHOWN else ""
-    st.caption(f"{n:,} conversations.{more}")
-    st.dataframe(aggregate.drill_where(s.db, where, params, SHOWN), hide_index=True)
+    st.caption(f"{n:,} conversations.{more} Choose a row to read the conversation.")
+    frame = aggregate.drill_where(s.db, where, params, SHOWN)
+    picked = st.dataframe(
+        _readable(frame), hide_index=True, on_select="rerun", selection_mode="single-row", key=key + "-rows"
+    )
+    chosen = picked.selection.rows if picked is not None else []
+    if chosen:
+        transcript_panel(s, str(frame.iloc[chosen[0]]["conversation_id"]))
     db = s.db
 
     def csv_file() -> str:  # runs on click, outside the script run: its own cursor on this session's database
@@ -129,6 +216,18 @@ def conversations_table(s: Session, where: str, params: dict, filename: str, key
     st.download_button(
         "Download these conversations (CSV)", csv_file, filename, mime="text/csv", key=key + "-dl", on_click="ignore"
     )
+
+
+def transcript_panel(s: Session, conversation_id: str) -> None:
+    """One conversation's messages in order, as plain text (never Markdown)."""
+    msgs = experience.transcript(s.db, conversation_id)
+    with st.container(border=True):
+        st.caption(f"Conversation {md_escape(conversation_id)}: {len(msgs)} messages")
+        if msgs.empty:
+            st.text("This conversation has no messages in the files loaded.")
+        for r in msgs.itertuples():
+            who = {"customer": "Customer", "ai": "AI", "human": "Agent"}.get(r.author_type, str(r.author_type))
+            st.text(f"{who}, {str(r.sent_at)[:16]}: {r.text if r.text is not None else ''}")
 
 
 def current_insights(s: Session) -> list[insights.Insight]:

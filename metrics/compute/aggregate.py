@@ -252,3 +252,17 @@ def segment_columns(db: Database, table: str = SIGNALS) -> list[str]:
     known = {f.name for f in TABLES["conversations"]} | {"source_file", "source_row", "ended_at_derived", "end_known"}
     extras = [c for c in have if c not in known and c not in SIGNAL_COLUMNS]
     return [c for c in standard if c in have] + extras
+
+
+def partial_weeks(db: Database, table: str = SIGNALS) -> tuple[str, ...]:
+    """The week keys (as `compute` returns them) of the first and last week when the data covers them only in
+    part: the data starts after the Monday or ends before the Sunday."""
+    first, last, start, end = rows(db.con, f"SELECT min(week), max(week), min(day), max(day) FROM {table}")[0]
+    if first is None:
+        return ()
+    out = []
+    if start > first:
+        out.append(str(first))
+    if end < last + dt.timedelta(days=6):
+        out.append(str(last))
+    return tuple(out)

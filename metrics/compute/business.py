@@ -278,6 +278,17 @@ class BaselineRow:
     effect: float | None  # post minus pre
 
 
+# The unit of each before/after row (for showing it: metrics.present.formatting).
+BASELINE_UNITS = {
+    "ttfr_pre_vs_post": "seconds",
+    "ttr_pre_vs_post": "seconds",
+    "csat_pre_vs_post": "score",
+    "return_rate_pre_vs_post": "rate",
+    "cost_per_resolution_pre_vs_post": "currency",
+    "weekly_volume_pre_vs_post": "count",
+}
+
+
 def baseline(db: Database, s: Settings) -> tuple[dt.date | None, list[BaselineRow]]:
     """Pre period = the baseline_months before the deployment date; post = from it on."""
     from scipy import stats as sps
@@ -321,8 +332,8 @@ def baseline(db: Database, s: Settings) -> tuple[dt.date | None, list[BaselineRo
 
     out = []
     for name, label, expr, cond in (
-        ("ttfr_pre_vs_post", "First response time, median (s)", "ttfr_s", "true"),
-        ("ttr_pre_vs_post", "Time to resolution, median (s)", "ttr_s", "resolved_end"),
+        ("ttfr_pre_vs_post", "First response time, median", "ttfr_s", "true"),
+        ("ttr_pre_vs_post", "Time to resolution, median", "ttr_s", "resolved_end"),
         ("csat_pre_vs_post", "CSAT, median (1-5)", "csat", "true"),
     ):
         a, b, n_pre, n_post, pv = compare_medians(expr, cond)

@@ -11,7 +11,9 @@ from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.stats import TestResult, bh_qvalues, mann_whitney, two_proportions, welch
 from metrics.core.db import Database, rows
 from metrics.core.settings import Settings
+from metrics.core.units import duration, p_text
 
+ALPHA = 0.05  # a difference is called clear below this p (q for a family of comparisons)
 SMALL = 30
 
 
@@ -47,6 +49,12 @@ class Comparison:
     sentence: str
     q_value: float | None = None
 
+    @property
+    def significant(self) -> bool:
+        """A clear difference: p (or q, for a family of comparisons) under 0.05 and enough data on both sides."""
+        p = self.q_value if self.q_value is not None else self.test.p_value
+        return p is not None and p < ALPHA and not self.small_sample
+
 
 def _values(db: Database, s: Settings, metric_id: str, side: Side) -> list[float]:
     spec = registry.get(metric_id)
@@ -77,32 +85,36 @@ def compare(db: Database, s: Settings, metric_id: str, a: Side, b: Side) -> Comp
     )
 
 
-def _p(p: float | None) -> str:
-    if p is None:
-        return "no test possible"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+def _amount(spec, x: float) -> str:
+    if spec.unit == "rate":
+        return f"{x * 100:.1f} points"
+    if spec.unit == "seconds":
+        return duration(x)
+    return f"{x:,.2f}"
 
 
 def _sentence(spec, ra, rb, la, lb, t: TestResult, small: bool) -> str:
+    """One plain sentence; the test's name and numbers follow in brackets."""
     if ra.value is None or rb.value is None or t.effect is None:
         return f"{spec.label}: not enough data on one side to compare {la} with {lb}."
     diff = ra.value - rb.value
-    if spec.unit == "rate":
-        amount = f"{abs(diff) * 100:.1f} points"
-        ci = "" if t.ci_low is None else f"95% CI {t.ci_low * 100:.1f} to {t.ci_high * 100:.1f}; "
-    elif spec.unit == "seconds":
-        amount = f"{abs(diff):,.0f} seconds"
-        ci = "" if t.ci_low is None else f"95% CI {t.ci_low:,.0f} to {t.ci_high:,.0f}; "
-    else:
-        amount = f"{abs(diff):.2f}"
-        ci = "" if t.ci_low is None else f"95% CI {t.ci_low:.2f} to {t.ci_high:.2f}; "
-    direction = "higher" if diff > 0 else "lower" if diff < 0 else "no different"
-    body = f"{spec.label} for {la} is {amount} {direction} than for {lb} ({ci}{_p(t.p_value)})."
+    ci = "" if t.ci_low is None else f"95% CI {_signed(spec, t.ci_low)} to {_signed(spec, t.ci_high)}; "
+    tested = p_text(t.p_value)
     if diff == 0:
-        body = f"{spec.label} is the same for {la} and {lb} ({_p(t.p_value)})."
+        return f"{spec.label} is the same for {la} and {lb} ({tested})."
+    direction = "higher" if diff > 0 else "lower"
+    clear = t.p_value is not None and t.p_value < ALPHA and not small
+    verdict = "clearly " if clear else ""
+    body = f"{spec.label} for {la} is {verdict}{_amount(spec, abs(diff))} {direction} than for {lb}"
+    body += " (unlikely to be chance" if clear else " (this could be chance"
+    body += f"; {ci}{tested})."
     if small:
         body += f" Small sample: fewer than {SMALL} on one side, read with care."
     return body
+
+
+def _signed(spec, x: float) -> str:
+    return ("-" if x < 0 else "+" if x > 0 else "") + _amount(spec, abs(x)).removesuffix(" points")
 
 
 def every_value_against_the_rest(db: Database, s: Settings, metric_id: str, column: str) -> list[Comparison]:

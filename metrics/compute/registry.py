@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from metrics.compute.catalog import business, efficiency, experience, resolution
 from metrics.compute.spec import MetricSpec, variant
+from metrics.core.settings import Settings
 
 # The headline numbers of the Overview (and of the benchmark's settings-change step).
 HEADLINE = (
@@ -73,3 +74,12 @@ def all_specs() -> list[MetricSpec]:
 
 def get(metric_id: str) -> MetricSpec:
     return _REGISTRY[metric_id]
+
+
+def is_ai_only(metric_id: str) -> bool:
+    """Whether the metric counts only AI conversations (it has no value on helpdesk-only data)."""
+    sp = get(metric_id)
+    return "is_ai" in sp.sql(sp.population, _DEFAULT_SETTINGS)
+
+
+_DEFAULT_SETTINGS = Settings()

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import html
+import math
 
 import plotly.graph_objects as go
 
 from metrics.compute.resolution import LeakResult
 
 BLUE, RED, GREY, GREEN = "#2563eb", "#dc2626", "#9ca3af", "#16a34a"
-LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 380, "template": "plotly_white"}
+LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 380}
 
 
 def esc(text: object) -> str:
@@ -79,18 +80,40 @@ def rate_bars(rows: list[dict], label_key: str, series: dict[str, str], title: s
     return fig
 
 
-def trend(points: dict[str, list[tuple[object, float | None]]], title: str, percent: bool = True) -> go.Figure:
+def trend(
+    points: dict[str, list[tuple[object, float | None]]], title: str, percent: bool = True, partial: tuple = ()
+) -> go.Figure:
+    """Lines over time from the first period with a value (no empty months before the data starts); periods
+    in `partial` (a first or last week only partly inside the data) are drawn as hollow markers and named."""
+    points = {k: v for k, v in points.items() if any(y is not None for _, y in v)}  # no legend for an empty line
+    starts = [next((i for i, (_, v) in enumerate(pts) if v is not None), len(pts)) for pts in points.values()]
+    first = min(starts, default=0)
     fig = go.Figure()
     for name, pts in points.items():
-        fig.add_scatter(x=[p[0] for p in pts], y=[p[1] for p in pts], mode="lines+markers", name=esc(name))
+        pts = pts[first:]
+        fig.add_scatter(
+            x=[p[0] for p in pts],
+            y=[p[1] for p in pts],
+            mode="lines+markers",
+            name=esc(name),
+            marker={"symbol": ["circle-open" if p[0] in partial else "circle" for p in pts], "size": 7},
+        )
+    note = " (hollow: a partial period)" if any(p[0] in partial for pts in points.values() for p in pts[first:]) else ""
     fig.update_layout(
-        title=title, yaxis={"tickformat": ".0%" if percent else ""}, legend={"orientation": "h", "y": -0.2}, **LAYOUT
+        title=title + note,
+        yaxis={"tickformat": ".0%" if percent else ""},
+        legend={"orientation": "h", "y": -0.2},
+        **LAYOUT,
     )
     return fig
 
 
-def quantile_boxes(stats: dict[str, dict[str, float]], title: str, unit: str = "seconds") -> go.Figure:
-    """Box plots from precomputed quantiles (p10, p25, p50, p75, p90), so no raw rows leave the database."""
+def quantile_boxes(stats: dict[str, dict[str, float]], title: str) -> go.Figure:
+    """Box plots from precomputed quantiles in seconds (p10, p25, p50, p75, p90), drawn in minutes, hours or
+    days (whichever reads best for the largest median), so no raw rows leave the database."""
+    medians = [q["p50"] for q in stats.values() if q.get("p50") is not None]
+    top = max(medians, default=0)
+    unit, per = ("minutes", 60) if top < 5400 else ("hours", 3600) if top < 172800 else ("days", 86400)
     fig = go.Figure()
     for name, q in stats.items():
         if q.get("p50") is None:
@@ -99,15 +122,15 @@ def quantile_boxes(stats: dict[str, dict[str, float]], title: str, unit: str = "
             go.Box(
                 name=esc(name),
                 x=[esc(name)],
-                q1=[q["p25"]],
-                median=[q["p50"]],
-                q3=[q["p75"]],
-                lowerfence=[q["p10"]],
-                upperfence=[q["p90"]],
+                q1=[q["p25"] / per],
+                median=[q["p50"] / per],
+                q3=[q["p75"] / per],
+                lowerfence=[q["p10"] / per],
+                upperfence=[q["p90"] / per],
                 boxpoints=False,
             )
         )
-    fig.update_layout(title=title, yaxis={"title": unit, "type": "log"}, showlegend=False, **LAYOUT)
+    fig.update_layout(title=title, yaxis={"title": f"{unit} (log scale)", "type": "log"}, showlegend=False, **LAYOUT)
     return fig
 
 
@@ -167,10 +190,9 @@ def hazard_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
     return fig
 
 
-def p_chart(points: list[dict], sigma: float, title: str) -> go.Figure:
-    """Daily rate with its trailing baseline and the alert band (baseline +- sigma standard errors)."""
-    import math
-
+def p_chart(points: list[dict], sigma: float, title: str, alert_days: tuple = ()) -> go.Figure:
+    """Daily rate with its trailing baseline and the alert band (baseline +- sigma standard errors); the days
+    that raised an alert are marked."""
     xs = [p["day"] for p in points]
     rate = [p["k"] / p["n"] if p["n"] else None for p in points]
     base = [p["base_k"] / p["base_n"] if p["base_n"] else None for p in points]
@@ -192,5 +214,29 @@ def p_chart(points: list[dict], sigma: float, title: str) -> go.Figure:
     )
     fig.add_scatter(x=xs, y=base, mode="lines", name="Baseline", line={"color": GREY, "dash": "dot"})
     fig.add_scatter(x=xs, y=rate, mode="lines+markers", name="Day", line={"color": BLUE}, marker={"size": 4})
+    marked = [(x, r) for x, r in zip(xs, rate) if x in alert_days]
+    if marked:
+        fig.add_scatter(
+            x=[m[0] for m in marked],
+            y=[m[1] for m in marked],
+            mode="markers",
+            name="Alert",
+            marker={"color": RED, "size": 11, "symbol": "circle-open", "line": {"width": 2}},
+        )
     fig.update_layout(title=title, yaxis={"tickformat": ".0%"}, legend={"orientation": "h", "y": -0.2}, **LAYOUT)
     return fig
+
+
+def has_data(fig: go.Figure) -> bool:
+    """Whether any trace has a value to draw (a chart without one is replaced by a sentence, never drawn empty)."""
+    for trace in fig.data:
+        for prop in ("y", "z", "median", "values"):
+            values = getattr(trace, prop, None)
+            if values is not None and any(v is not None and v == v for v in values):
+                if prop != "y" or getattr(trace, "type", "") != "box":
+                    return True
+        if getattr(trace, "orientation", None) == "h":
+            values = getattr(trace, "x", None)
+            if values is not None and any(v is not None and v == v for v in values):
+                return True
+    return False

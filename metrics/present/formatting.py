@@ -7,8 +7,25 @@ and a time is minutes or hours wherever a leader reads it.
 from __future__ import annotations
 
 from metrics.compute import registry
+from metrics.core.units import NO_DATA, duration, money, p_value
 
-NO_DATA = "no data"
+__all__ = [
+    "EXCEL_FORMATS",
+    "NO_DATA",
+    "TEST_NAMES",
+    "change",
+    "duration",
+    "excel_format",
+    "excel_value",
+    "metric",
+    "money",
+    "money_format",
+    "p_value",
+    "test_name",
+    "value",
+    "value_change",
+]  # units re-exported for the pages
+
 
 # Statistical tests in plain words (the method's name one click away, in the help text).
 TEST_NAMES = {
@@ -32,26 +49,6 @@ EXCEL_FORMATS = {
     "hours": "#,##0.0",
     "fte": "0.00",
 }
-
-
-def duration(seconds: float | None) -> str:
-    """Seconds in the unit a person would use: s under 90 s, min under 90 min, h under 2 days, then days."""
-    if seconds is None:
-        return NO_DATA
-    a = abs(seconds)
-    sign = "-" if seconds < 0 else ""
-    if a < 90:
-        return f"{sign}{a:.0f} s"
-    if a < 5400:
-        return f"{sign}{a / 60:.1f} min"
-    if a < 172800:
-        return f"{sign}{a / 3600:.1f} h"
-    return f"{sign}{a / 86400:.1f} days"
-
-
-def money(value: float | None, currency: str, decimals: int = 2) -> str:
-    """A money figure with its currency code (SPEC 8: every money figure says its currency)."""
-    return NO_DATA if value is None else f"{value:,.{decimals}f} {currency}"
 
 
 def value(unit: str, v: float | None, currency: str = "USD") -> str:
@@ -81,11 +78,15 @@ def metric(spec_id: str, v: float | None, currency: str = "USD") -> str:
 
 def change(spec_id: str, diff: float | None, currency: str = "USD") -> str | None:
     """A change of a metric: points for rates, a duration for times; exactly zero reads "no change"."""
+    return value_change(registry.get(spec_id).unit, diff, currency)
+
+
+def value_change(unit: str, diff: float | None, currency: str = "USD") -> str | None:
+    """A change in a unit (see `change`)."""
     if diff is None:
         return None
     if diff == 0:
         return "no change"
-    unit = registry.get(spec_id).unit
     if unit == "rate":
         return f"{diff * 100:+.1f} pts"
     if unit == "seconds":
@@ -95,17 +96,26 @@ def change(spec_id: str, diff: float | None, currency: str = "USD") -> str | Non
     return f"{diff:+,.2f}"
 
 
-def p_value(p: float | None) -> str:
-    """A p-value as a person reads it: never "0", small ones as "< 0.001"."""
-    if p is None:
-        return "not tested"
-    if p < 0.001:
-        return "< 0.001"
-    return f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
-
-
 def test_name(test: str) -> str:
     return TEST_NAMES.get(test, test)
+
+
+SEGMENTS = {
+    "category": "Category",
+    "channel": "Channel",
+    "handled_by": "Handled by (AI or human)",
+    "account_segment": "Account segment",
+    "week": "Week started",
+    "month": "Month",
+    "load": "Load when it started",
+    "status": "Status",
+    "topic": "Topic",
+}
+
+
+def segment_label(column: str) -> str:
+    """A segment column in words; an extra column of the user's file keeps its own header."""
+    return SEGMENTS.get(column, column)
 
 
 def money_format(currency: str) -> str:

@@ -94,7 +94,10 @@ def test_compare_two_segments_sentence(db):
     )
     assert (c.a.numerator, c.a.denominator, c.b.numerator, c.b.denominator) == (4, 40, 20, 40)
     assert c.test.effect == pytest.approx(-0.4)
-    assert c.sentence.startswith("Handed to a human for Chat stuff is 40.0 points lower than for Email stuff (95% CI")
+    assert c.sentence.startswith(
+        "Handed to a human for Chat stuff is clearly 40.0 points lower than for Email stuff (unlikely to be chance; 95% CI"
+    )
+    assert c.significant
     assert "p < 0.001" in c.sentence
     rest = compare.every_value_against_the_rest(db, Settings(), "escalation_rate", "category")
     assert [r.label_a for r in rest] == ["(none)", "Chat stuff", "Email stuff"]

@@ -68,7 +68,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "matured AI conversation in the lookback before renewal and fewer unresolved ones than the "
         "poor-experience threshold. Association, not causation.",
         "business",
-        "true",
+        "is_ai",  # accounts judged by their AI conversations
         unit="rate",
         better="higher",
         family=FAMILY,
@@ -80,7 +80,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "poor_experience_min_unresolved matured AI conversations not truly resolved in the lookback before "
         "renewal. Association, not causation.",
         "business",
-        "true",
+        "is_ai",  # accounts judged by their AI conversations
         unit="rate",
         better="higher",
         family=FAMILY,
@@ -91,7 +91,7 @@ SPECS: tuple[MetricSpec, ...] = (
         "ARR of accounts with a poor AI experience that renew within 90 days after the end of the data. "
         "Denominator = number of those accounts.",
         "business",
-        "true",
+        "is_ai",  # accounts judged by their AI conversations
         unit="currency",
         better="lower",
         family=FAMILY,
