@@ -66,7 +66,7 @@ st.caption(
     f"Inputs behind these figures: {lic} license months x {s.settings.license_per_month:,.2f} {cur}; fees "
     f"{s.settings.ai_fee_per_conversation:,.2f} {cur} per AI conversation and {s.settings.ai_fee_per_resolution:,.2f} "
     f"{cur} per true resolution; agents at {s.settings.human_cost_per_hour:,.2f} {cur} per hour. The agent-minutes settings were used for "
-    f"{fallback:,} conversations without handle_minutes; the rest use their own. Capacity uses each category's mean "
+    f"{fallback:,} conversations without their own handle time; the rest use theirs. Capacity uses each category's mean "
     f"human handle time. Pending conversations carry cost but are never resolutions."
 )
 table = pd.DataFrame(
@@ -158,7 +158,7 @@ if deploy is None:
     st.info("No AI conversations yet, so there is no deployment date to compare around.")
 else:
     st.caption(
-        f"Deployment date {deploy} (setting deployment_date, default the first AI conversation); before = the "
+        f"Deployment date {deploy} (the AI launch date setting; by default the day of the first AI conversation); before = the "
         f"{s.settings.baseline_months} months before it."
     )
     st.dataframe(

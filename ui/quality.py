@@ -13,6 +13,7 @@ from metrics.load import issues as load_issues
 from metrics.load import vendors
 from metrics.load.ingest import FileReport
 from metrics.load.mapping import FileMapping, recognise
+from metrics.present.formatting import field_label, words
 from metrics.present.report import capabilities as capability_list
 from ui.state import Session, apply_mappings
 from ui.text import csv_safe, md_escape
@@ -52,7 +53,7 @@ def summary(s: Session) -> None:
 def capabilities(s: Session) -> None:
     st.subheader("What can be computed from these files")
     rows = [
-        {"Available": "yes" if c.available else "no", "Metric family": c.family, "Uses / needs": c.detail}
+        {"Available": "yes" if c.available else "no", "Metric family": c.family, "Uses / needs": words(c.detail)}
         for c in capability_list(s.db)
     ]
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
@@ -68,7 +69,10 @@ def file_panel(s: Session, f: FileReport) -> None:
         for note in f.notes:
             st.text(note)
         share = pd.DataFrame(
-            [{"Field": k, "Column": f.mapping.columns.get(k, "-"), "Filled": v} for k, v in f.non_null.items()]
+            [
+                {"Field": field_label(k), "Column": f.mapping.columns.get(k, "-"), "Filled": v}
+                for k, v in f.non_null.items()
+            ]
         )
         st.dataframe(
             share,
@@ -101,7 +105,7 @@ def _mapping_editor(s: Session, name: str, m: FileMapping) -> None:
         for i, field in enumerate(TABLES[table]):
             current = m.columns.get(field.name) if table == m.table else None
             grid[i % 3].selectbox(
-                field.name + (" *" if field.required else ""),
+                field_label(field.name) + (" *" if field.required else ""),
                 options,
                 index=options.index(current) if current in options else 0,
                 key=f"{key}-{table}-{field.name}",

@@ -6,26 +6,11 @@ and a time is minutes or hours wherever a leader reads it.
 
 from __future__ import annotations
 
+import re
+
 from metrics.compute import registry
-from metrics.core.units import NO_DATA, duration, money, p_value
-
-__all__ = [
-    "EXCEL_FORMATS",
-    "NO_DATA",
-    "TEST_NAMES",
-    "change",
-    "duration",
-    "excel_format",
-    "excel_value",
-    "metric",
-    "money",
-    "money_format",
-    "p_value",
-    "test_name",
-    "value",
-    "value_change",
-]  # units re-exported for the pages
-
+from metrics.core.units import NO_DATA, duration, money
+from metrics.core.units import p_value as p_value  # re-exported: the pages take every format from here
 
 # Statistical tests in plain words (the method's name one click away, in the help text).
 TEST_NAMES = {
@@ -116,6 +101,19 @@ SEGMENTS = {
 def segment_label(column: str) -> str:
     """A segment column in words; an extra column of the user's file keeps its own header."""
     return SEGMENTS.get(column, column)
+
+
+def field_label(name: str) -> str:
+    """A field of the data model in words ("ended_at" -> "ended at")."""
+    return name.replace("_", " ")
+
+
+def words(text: str) -> str:
+    """A sentence of ours with the data model's field names in words (user text never passes here)."""
+    return _SNAKE.sub(lambda m: field_label(m.group(0)), text)
+
+
+_SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # no nested repetition over a shared character: linear
 
 
 def money_format(currency: str) -> str:

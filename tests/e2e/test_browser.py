@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 pytestmark = pytest.mark.e2e
@@ -114,6 +117,12 @@ def test_download_the_excel_summary_and_open_it(server, browser, tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Summary"
     assert wb["Summary"]["A6"].value == "Deflected (no human involved)"
+    # Issue 17: a negative duration must not be a time cell (Excel shows ##### for negative times)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, (int, float)) and c.value < 0:
+                    assert "h]" not in c.number_format.split(";")[0] or ";" in c.number_format, (ws.title, c.coordinate)
 
 
 def test_concurrent_users_each_see_only_their_own_numbers_and_downloads(browser, tmp_path):
@@ -238,4 +247,67 @@ def test_a_malformed_mapping_file_is_one_sentence_and_the_data_stays(server, bro
     page.get_by_text("'table' must be text, not int").wait_for(timeout=60_000)
     assert page.get_by_text("Traceback").count() == 0
     assert page.get_by_text("tickets.csv: conversations").count() >= 1
+    page.close()
+
+
+ZENDESK = Path(__file__).resolve().parents[1] / "fixtures" / "vendor" / "zendesk_export" / "tickets.csv"
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # linear: no nested repetition over a shared character
+E_NOTATION = re.compile(r"\d\.?\d*e-\d")
+
+
+def _page_words(page) -> str:
+    """The page's visible text and its tables' cells, without the icon names (material icons are ligatures)."""
+    text = page.locator('[data-testid="stMain"]').inner_text()
+    tables = page.evaluate(
+        '() => Array.from(document.querySelectorAll(\'[data-testid="stDataFrame"] table td, '
+        "[data-testid=\"stDataFrame\"] table th')).map(c => c.innerText).join('\\n')"
+    )
+    icons = page.evaluate(
+        "() => Array.from(document.querySelectorAll('[data-testid=\"stIconMaterial\"]')).map(e => e.innerText)"
+    )
+    for icon in set(icons):
+        text = text.replace(icon, " ")
+    return text + "\n" + tables
+
+
+def _empty_charts(page) -> int:
+    """Plotly charts on the page with no value to draw in any trace."""
+    return page.evaluate(
+        """() => Array.from(document.querySelectorAll('.js-plotly-plot')).filter(el => !(el.data || []).some(t =>
+            ['y', 'z', 'median', 'values'].some(k => Array.isArray(t[k]) && t[k].flat().some(v => v !== null
+            && v !== undefined && !Number.isNaN(v))))).length"""
+    )
+
+
+def test_every_page_reads_as_words_on_the_sample(server, browser):
+    """Issue 17: no "None", no snake_case identifier and no 1e-05 style number on any page a leader reads."""
+    from bench.screens import _settled, visit_pages
+
+    page = browser.new_page()
+    page.goto(server + "/")
+    _settled(page)
+    found = {}
+    for title, _text in visit_pages(page):
+        words = _page_words(page)
+        bad = sorted(set(SNAKE.findall(words)) | set(E_NOTATION.findall(words)))
+        bad += ["None"] * bool(re.search(r"\bNone\b", words))
+        if bad:
+            found[title] = bad
+        assert _empty_charts(page) == 0, title
+    page.close()
+    assert found == {}
+
+
+def test_a_helpdesk_only_export_says_so_on_every_page_and_draws_no_empty_chart(server, browser):
+    """Issue 17: a real-shaped Zendesk export (no AI column): the banner on every page, no empty chart, no
+    all-clear that only means there was nothing to look at."""
+    from bench.screens import upload, visit_pages
+
+    page = browser.new_page()
+    page.goto(server + "/")
+    upload(page, [str(ZENDESK)])
+    for title, text in visit_pages(page):
+        assert "These files hold no AI conversations" in text, title
+        assert _empty_charts(page) == 0, title
+        assert "No day stands out" not in text and "No significant improvement" not in text, title
     page.close()
