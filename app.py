@@ -31,6 +31,7 @@ PAGES = [
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
     st.Page("pages/monitor.py", title="Monitor", icon=":material/monitor_heart:", url_path="monitor"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
+    st.Page("pages/measure.py", title="How we measure", icon=":material/menu_book:", url_path="how-we-measure"),
 ]
 
 nav = st.navigation(PAGES)

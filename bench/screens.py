@@ -25,6 +25,7 @@ PAGES = (
     "Compare",
     "Monitor",
     "Data",
+    "How we measure",
 )
 
 

@@ -244,7 +244,8 @@ def insight_panel(s: Session, rank: int, i: insights.Insight, key: str) -> None:
     if i.money_per_month is not None:
         size.append(f"{money(i.money_per_month, 0)} agent cost")
     with st.container(border=True):
-        st.markdown(f"**{rank}. {insights.KINDS[i.kind]}** · {' · '.join(size)} a month", help=insights.SIZE_HELP)
+        st.markdown(f"**{rank}. {md_escape(i.title or insights.KINDS[i.kind])}**")
+        st.caption(f"{insights.KINDS[i.kind]} · {' · '.join(size)} a month", help=insights.SIZE_HELP)
         st.markdown(md_escape(i.finding))
         st.markdown(f"**Do next:** {md_escape(i.action)}")
         with st.expander("Evidence and the conversations behind it"):

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from scipy import stats as sps
 
 from metrics.compute import aggregate, efficiency, experience, monitoring, registry
 from metrics.compute.catalog.experience import DROP_POP
+from metrics.compute.evidence import Insight, commonest_answer, pattern
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.stats import bh_qvalues, worse_than_the_rest
 from metrics.core.db import Database, rows
@@ -21,55 +22,6 @@ DAYS_PER_MONTH = 30.4375
 RECENT_DAYS = 28  # CSAT dips: the latest four weeks ...
 BASELINE_DAYS = 84  # ... against the twelve weeks before them
 ALERT_DAYS = 7  # alerts from the last week of data
-SHRINK_N = 50  # ranking: a finding on n conversations counts n / (n + 50) of its size
-
-KINDS = {
-    "weak_category": "True resolution below the rest",
-    "inappropriate_escalation": "Escalations the AI should have handled",
-    "drop_off": "Drop-off hot spot",
-    "sentiment_worsening": "Sentiment worsens more often than it improves",
-    "csat_dip": "CSAT dip in the latest weeks",
-    "peak_quality": "Quality falls at peak load",
-    "alert": "Recent alert",
-}
-
-SIZE_HELP = (
-    "Conversations a month affected, over the months the AI is live in the data. The list is ranked by this "
-    f"size times n / (n + {SHRINK_N}), n being the conversations the finding rests on, so a finding on few "
-    "conversations never outranks a well-measured one of similar size."
-)
-
-
-@dataclass(frozen=True)
-class Insight:
-    kind: str
-    segment: str  # "category=<value>" or "(all)"
-    finding: str
-    impact_per_month: float  # conversations a month (an alert: that day's excess)
-    n: int  # the conversations the finding rests on
-    hours_per_month: float | None
-    money_per_month: float | None
-    evidence: str
-    action: str
-    where: str = field(repr=False, default="false")  # SQL over the signals relation; user values bound
-    params: dict = field(repr=False, default_factory=dict)
-
-    @property
-    def rank_size(self) -> float:
-        """The size shrunk toward zero for small samples: what the list is ranked by."""
-        return self.impact_per_month * self.n / (self.n + SHRINK_N)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "segment": self.segment,
-            "finding": self.finding,
-            "impact_per_month": self.impact_per_month,
-            "hours_per_month": self.hours_per_month,
-            "money_per_month": self.money_per_month,
-            "evidence": self.evidence,
-            "action": self.action,
-        }
 
 
 @dataclass(frozen=True)
@@ -155,13 +107,14 @@ def weak_categories(ctx: Context) -> list[Insight]:
         hours, cost = _priced(ctx, more, minutes)
         cost -= more * ctx.s.ai_fee_per_resolution
         where, params = _in_category(cat, "is_ai AND matured AND NOT truly_resolved")
+        rest = (k_all - r.numerator) / (n_all - r.denominator) if n_all > r.denominator else overall
         out.append(
             Insight(
                 "weak_category",
                 f"category={cat}",
                 f"The AI truly resolves {r.value:.0%} of {_topic(cat)} conversations against {overall:.0%} overall. "
                 f"At the overall rate it would resolve {more:,.0f} more a month, freeing {_count(hours, 'agent hour')} "
-                f"and saving {cost:,.0f} a month.",
+                f"and saving {cost:,.0f} {ctx.s.currency} a month.",
                 more,
                 r.denominator,
                 hours,
@@ -171,10 +124,12 @@ def weak_categories(ctx: Context) -> list[Insight]:
                 f"the other categories. Sized with {minutes:.1f} agent minutes per conversation (this category's "
                 f"human handle time) at {ctx.s.human_cost_per_hour:,.2f} per hour, net of the AI fee of "
                 f"{ctx.s.ai_fee_per_resolution:,.2f} per resolution; {ctx.months:.1f} months of AI data.",
-                f"Read the unresolved {_topic(cat)} conversations: fill the knowledge gaps or give the AI the action it "
-                "lacks, or route this topic to humans from the start.",
+                pattern(ctx.db, where, params)
+                + f"Read the unresolved {_topic(cat)} conversations with those outcomes first: fill the knowledge "
+                "gaps or give the AI the action it lacks, or route this topic to humans from the start.",
                 where,
                 params,
+                f"{_topic(cat).capitalize()}: the AI truly resolves {r.value:.0%} vs {rest:.0%} in other categories",
             )
         )
     return out
@@ -212,7 +167,7 @@ def inappropriate_escalations(ctx: Context) -> list[Insight]:
                 f"category={cat}",
                 f"The AI hands over {_topic(cat)} conversations{humans}: {r.value:.0%} of its {_topic(cat)} handovers were not "
                 f"needed, against {rest:.0%} in other categories. That is {per_month:,.0f} handovers a month, "
-                f"{_count(hours, 'agent hour')} and {cost:,.0f} in agent cost.",
+                f"{_count(hours, 'agent hour')} and {cost:,.0f} {ctx.s.currency} in agent cost.",
                 per_month,
                 r.denominator,
                 hours,
@@ -221,10 +176,12 @@ def inappropriate_escalations(ctx: Context) -> list[Insight]:
                 f"else the escalation rules in the settings; 95% CI {r.ci_low:.0%} to {r.ci_high:.0%}); {_q(q)} "
                 f"against the other categories. Agent time is the handovers' handle minutes (else "
                 f"{ctx.s.escalation_minutes:g} minutes each) at {ctx.s.human_cost_per_hour:,.2f} per hour.",
-                f"Review the escalation rules for {_topic(cat)}: these handovers rarely need a human. Check the triggers "
-                "and the reasons the AI gives when it hands over.",
+                pattern(ctx.db, where, params)
+                + f"Review the escalation triggers for {_topic(cat)} behind those reasons: these handovers rarely "
+                "need a human.",
                 where,
                 params,
+                f"{_topic(cat).capitalize()}: {r.value:.0%} of the AI's handovers were not needed (vs {rest:.0%})",
             )
         )
     return out
@@ -249,10 +206,13 @@ def drop_off_hot_spots(ctx: Context) -> list[Insight]:
                 f"{h.exits:,} of {h.reached:,} {h.category} conversations that reached the AI's {n} answer ended "
                 f"there in silence ({h.rate:.1%}, vs {h.rest_rate:.1%} in other categories at that answer); "
                 f"{_q(h.q_value)} over all category and answer cells.",
-                f"Read the AI's {n} answer in {h.category} conversations and the knowledge article behind it: "
-                "customers stop there.",
+                commonest_answer(ctx.db, where, {**params, "k": h.k}, h.k)
+                + f"Read the AI's {n} answer in {_topic(h.category)} conversations and the knowledge article behind "
+                "it: customers stop there.",
                 where,
                 {**params, "k": h.k},
+                f"{_topic(h.category).capitalize()}: {h.rate:.0%} stop after the AI's {n} answer "
+                f"(vs {h.rest_rate:.0%})",
             )
         )
     return out
@@ -285,10 +245,12 @@ def sentiment_worsening(ctx: Context) -> list[Insight]:
                 None,
                 f"Of {n:,} AI conversations with sentiment at both ends, {worse:,} worsened and {better:,} improved "
                 f"(sign test, {_q(q)} across categories).",
-                f"Read the worsened {_topic(cat)} conversations for tone and dead ends: the AI's answers leave these "
-                "customers unhappier than they came.",
+                pattern(ctx.db, where, params)
+                + f"Read the worsened {_topic(cat)} conversations for tone and dead ends: the AI's answers leave "
+                "these customers unhappier than they came.",
                 where,
                 params,
+                f"{_topic(cat).capitalize()}: {worse:,} customers left worse off, {better:,} better",
             )
         )
     return out
@@ -331,10 +293,12 @@ def csat_dips(ctx: Context) -> list[Insight]:
                 f"{r.numerator:,} of {r.denominator:,} survey answers satisfied (CSAT at least "
                 f"{ctx.s.satisfied_min:g}) in the 28 days to {end}, vs {b.numerator:,} of {b.denominator:,} in the "
                 f"84 days before; {_q(q)} across categories.",
-                f"Find what changed for {_topic(cat)} in the last four weeks: a release, a policy, a knowledge article, "
-                "or a new kind of question.",
+                pattern(ctx.db, where, {**params, "end": end, "recent": RECENT_DAYS})
+                + f"Find what changed for {_topic(cat)} in the last four weeks: a release, a policy, a knowledge "
+                "article, or a new kind of question.",
                 where,
                 {**params, "end": end, "recent": RECENT_DAYS},
+                f"{_topic(cat).capitalize()}: satisfaction with the AI fell to {r.value:.0%} from {b.value:.0%}",
             )
         )
     return out
@@ -363,7 +327,7 @@ def peak_quality(ctx: Context) -> list[Insight]:
             "(all)",
             f"At peak load the AI truly resolves {pk.value:.0%} of conversations against {off.value:.0%} off-peak. "
             f"Off-peak quality at peak would resolve {more:,.0f} more a month, {_count(hours, 'agent hour')} and "
-            f"{cost:,.0f} in cost.",
+            f"{cost:,.0f} {ctx.s.currency} in cost.",
             more,
             pk.denominator,
             hours,
@@ -372,10 +336,12 @@ def peak_quality(ctx: Context) -> list[Insight]:
             f"off-peak (peak = the busiest {100 - ctx.s.peak_percentile:g}% by concurrent AI conversations); "
             f"difference {t.effect * 100:.1f} points (95% CI {t.ci_low * 100:.1f} to {t.ci_high * 100:.1f}), "
             f"p = {t.p_value:.2g}. Sized with {minutes:.1f} agent minutes per conversation.",
-            "Check what the AI does under load (timeouts, slower tools, queue hand-offs) and move overflow to "
+            pattern(ctx.db, "is_ai AND matured AND peak AND NOT truly_resolved", {})
+            + "Check what the AI does under load (timeouts, slower tools, queue hand-offs) and move overflow to "
             "humans earlier at peak times.",
             "is_ai AND matured AND peak AND NOT truly_resolved",
             {},
+            f"Peak load: the AI truly resolves {pk.value:.0%} vs {off.value:.0%} off-peak",
         )
     ]
 
@@ -409,9 +375,11 @@ def recent_alerts(ctx: Context, found: list[monitoring.Alert]) -> list[Insight]:
                 None,
                 f"{a.n:,} conversations that day; {abs(a.z or 0):.1f} standard errors from the baseline (alerts "
                 f"fire beyond {ctx.s.alert_sigma:g}). Latest alert day in the data: {last}.",
-                "Open the Monitor page and read that day's conversations: look for an outage, a release or a campaign.",
+                pattern(ctx.db, where, params)
+                + "Read that day's conversations (Monitor page): look for an outage, a release or a campaign.",
                 where,
                 params,
+                f"{a.date}: {spec.label.lower()} {a.value:.0%} for {seg} (usually {a.baseline:.0%})",
             )
         )
     return out

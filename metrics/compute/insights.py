@@ -15,12 +15,10 @@ the other categories and kept only when significant after Benjamini-Hochberg.
 from __future__ import annotations
 
 from metrics.compute import aggregate, monitoring
+from metrics.compute.evidence import KINDS, SIZE_HELP, Insight
 from metrics.compute.findings import (
     ALPHA,
-    KINDS,
-    SIZE_HELP,
     Context,
-    Insight,
     category_minutes,
     csat_dips,
     drop_off_hot_spots,

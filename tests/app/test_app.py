@@ -83,7 +83,10 @@ PAGES = [
     "pages/efficiency.py",
     "pages/experience.py",
     "pages/business.py",
+    "pages/compare.py",
+    "pages/monitor.py",
     "pages/data.py",
+    "pages/measure.py",
 ]
 EMPTY = "conversation_id,customer_id,created_at,handled_by\nc1,,2024-01-01,ai\n"  # its only row is rejected
 HUMAN_ONLY = "conversation_id,customer_id,created_at,handled_by\nc1,u1,2024-01-01,human\nc2,u2,2024-01-02,human\n"
@@ -374,3 +377,19 @@ def test_a_helpdesk_export_with_only_business_hours_first_replies_shows_those():
     m = _metrics(at)
     assert "First response time, median (human)" not in m
     assert m["First response in business hours, median (human)"] == "60.0 min"  # 30 and 90 minutes
+
+
+def test_how_we_measure_explains_every_metric_and_test_in_words():
+    from metrics.compute import registry
+    from metrics.present import methods
+
+    at = _app().run()
+    at.switch_page("pages/measure.py").run()
+    text = " ".join(m.value for m in at.markdown)
+    clean = text.replace("\\", "").replace("\u2060", "")
+    for sp in registry.all_specs():
+        if not sp.id.startswith(("peak_", "offpeak_")):
+            assert f"**{sp.label}.**" in clean, sp.id
+    for name, _ in methods.TESTS:
+        assert f"**{name}.**" in clean
+    assert "72 hours after one ends has come back" in clean  # the windows in force

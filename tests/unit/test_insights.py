@@ -9,7 +9,8 @@ import random
 import pytest
 
 from metrics.compute import insights, signals
-from metrics.compute.findings import DAYS_PER_MONTH, Insight
+from metrics.compute.evidence import Insight
+from metrics.compute.findings import DAYS_PER_MONTH
 from metrics.core.settings import Settings
 from metrics.present.report import build_report
 

@@ -1,0 +1,120 @@
+"""What a finding is (kind, title, size, evidence, action, its conversations) and the evidence drawn from the
+conversations behind it: their commonest outcomes, handover reasons and the AI answer where customers stop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from metrics.compute.signals import TABLE as SIGNALS
+from metrics.core.db import Database, rows
+
+SHRINK_N = 50  # ranking: a finding on n conversations counts n / (n + 50) of its size
+
+KINDS = {
+    "weak_category": "True resolution below the rest",
+    "inappropriate_escalation": "Escalations the AI should have handled",
+    "drop_off": "Drop-off hot spot",
+    "sentiment_worsening": "Sentiment worsens more often than it improves",
+    "csat_dip": "CSAT dip in the latest weeks",
+    "peak_quality": "Quality falls at peak load",
+    "alert": "Recent alert",
+}
+
+SIZE_HELP = (
+    "Conversations a month affected, over the months the AI is live in the data. The list is ranked by this "
+    f"size times n / (n + {SHRINK_N}), n being the conversations the finding rests on, so a finding on few "
+    "conversations never outranks a well-measured one of similar size."
+)
+
+
+@dataclass(frozen=True)
+class Insight:
+    kind: str
+    segment: str  # "category=<value>" or "(all)"
+    finding: str
+    impact_per_month: float  # conversations a month (an alert: that day's excess)
+    n: int  # the conversations the finding rests on
+    hours_per_month: float | None
+    money_per_month: float | None
+    evidence: str
+    action: str
+    where: str = field(repr=False, default="false")  # SQL over the signals relation; user values bound
+    params: dict = field(repr=False, default_factory=dict)
+    title: str = ""  # the problem in a few words: "Billing dispute: the AI resolves 37% vs 64% elsewhere"
+
+    @property
+    def rank_size(self) -> float:
+        """The size shrunk toward zero for small samples: what the list is ranked by."""
+        return self.impact_per_month * self.n / (self.n + SHRINK_N)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "title": self.title,
+            "segment": self.segment,
+            "finding": self.finding,
+            "impact_per_month": self.impact_per_month,
+            "hours_per_month": self.hours_per_month,
+            "money_per_month": self.money_per_month,
+            "evidence": self.evidence,
+            "action": self.action,
+        }
+
+
+OUTCOME_WORDS = {
+    "escalated": "were handed to a human",
+    "abandoned": "were marked abandoned",
+    "follow_up_ticket": "were followed by a ticket",
+    "returned": "came back on the same topic",
+    "negative_end": "ended unhappy",
+    "not_closed": "were never closed",
+    "truly_resolved": "were truly resolved",
+    "pending": "are still pending",
+}
+
+
+def pattern(db: Database, where: str, params: dict) -> str:
+    """What the conversations behind a finding have in common: their commonest outcomes and handover reasons."""
+    con = db.con
+    outcomes = rows(
+        con,
+        f"""SELECT outcome, count(*), sum(count(*)) OVER () FROM {SIGNALS} WHERE ({where}) AND outcome IS NOT NULL
+            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 2""",
+        params,
+    )
+    parts = []
+    if outcomes:
+        total = int(outcomes[0][2])
+        said = [f"{n / total:.0%} {OUTCOME_WORDS.get(o, o)}" for o, n, _ in outcomes]
+        parts.append(f"Of these {total:,} conversations, " + " and ".join(said))
+    reasons = rows(
+        con,
+        f"""SELECT escalation_reason, count(*) FROM {SIGNALS}
+            WHERE ({where}) AND escalated AND escalation_reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3""",
+        params,
+    )
+    if reasons:
+        parts.append("the commonest handover reasons: " + ", ".join(f"'{r[:60]}' ({n:,})" for r, n in reasons))
+    return ("; ".join(parts) + ". ") if parts else ""
+
+
+def commonest_answer(db: Database, where: str, params: dict, k: int) -> str:
+    """The AI's k-th answer most often seen in these conversations (where customers stop), shortened."""
+    found = rows(
+        db.con,
+        f"""WITH answers AS (
+                SELECT conversation_id, text,
+                    row_number() OVER (PARTITION BY conversation_id ORDER BY seq) AS nth
+                FROM messages WHERE author_type = 'ai')
+            SELECT a.text, count(*) FROM answers a
+            WHERE a.nth = $nth AND a.text IS NOT NULL
+                AND a.conversation_id IN (SELECT conversation_id FROM {SIGNALS} WHERE {where})
+            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1""",
+        {**params, "nth": k},
+    )
+    if not found:
+        return ""
+    text, n = found[0]
+    short = text if len(text) <= 120 else text[:117] + "..."
+    return f'The commonest answer there ({n:,} times): "{short}". '

@@ -1,0 +1,99 @@
+"""How we measure, in plain words: the windows, the tests and the rankings behind every page.
+
+The "How we measure" page is this text plus every metric's definition from the registry; the statistical
+words the other pages avoid are explained here once.
+"""
+
+from __future__ import annotations
+
+from metrics.compute import registry
+from metrics.core.settings import Settings
+
+TESTS = (
+    (
+        "Two-proportion z test",
+        "Compares two rates (for example true resolution in two categories). It asks how often a gap this large "
+        "would appear by chance if both groups really had the same rate. Used when each group has enough "
+        "conversations.",
+    ),
+    (
+        "Fisher's exact test",
+        "The same question as the z test, computed exactly; used instead of it when a group is small (fewer "
+        "than 5 expected successes or failures).",
+    ),
+    (
+        "Mann-Whitney U test",
+        "Compares two sets of times or scores (for example first response times) without assuming a shape for "
+        "them; used for medians.",
+    ),
+    ("Welch's t test", "Compares two averages (for example mean CSAT) when the two groups vary differently."),
+    (
+        "Cochran-Mantel-Haenszel test (same category mix)",
+        "Compares AI and human CSAT within each category and then combines the categories, so a difference in "
+        "which topics each handles cannot create or hide a difference.",
+    ),
+    (
+        "95% interval",
+        "The range the true value lies in, with 95% confidence, given the conversations seen (Wilson interval "
+        "for rates). Fewer conversations give a wider range.",
+    ),
+    (
+        "p (and 'unlikely to be chance')",
+        "The chance of seeing a difference at least this large if there were none. Below 0.05 we call a "
+        "difference clear: unlikely to be chance. Above it, the difference could be chance.",
+    ),
+    (
+        "q (many comparisons at once)",
+        "When many rows are tested together (every category against the rest), some would look clear by luck. "
+        "q adjusts p for that (Benjamini-Hochberg, 5% false discovery rate): among the rows called clear, at "
+        "most about 1 in 20 is expected to be a false alarm.",
+    ),
+)
+
+
+def windows(s: Settings) -> list[tuple[str, str]]:
+    """The time windows and thresholds in force, in words."""
+    return [
+        (
+            "Return window",
+            f"A customer who starts a new conversation on the same topic within {s.return_window_hours:g} hours "
+            "after one ends has come back: that conversation was not truly resolved.",
+        ),
+        (
+            "Ticket window",
+            f"A human conversation within {s.ticket_window_hours:g} hours after an AI conversation is a follow-up "
+            "ticket: the AI did not finish the job.",
+        ),
+        (
+            "Windows closed (maturity)",
+            f"A conversation that ended less than {s.max_window_hours:g} hours before the end of the data could "
+            "still come back, so it is pending and left out of resolution rates until its windows close.",
+        ),
+        (
+            "Peak load",
+            f"A conversation started at peak load when at least the {s.peak_percentile:g}th percentile of "
+            "concurrently open AI conversations were open.",
+        ),
+        (
+            "Alerts",
+            f"A day is flagged when its rate is more than {s.alert_sigma:g} standard errors worse than the "
+            f"{s.alert_baseline_days} days before it, on days with at least {s.alert_min_n} conversations.",
+        ),
+        (
+            "What to fix next",
+            "Each finding is sized in conversations a month over the months the AI is live in the data. The list "
+            "is ordered by that size times n / (n + 50), n being the conversations the finding rests on, so a "
+            "finding on few conversations never outranks a well-measured one of similar size. A category is "
+            "listed only when it is clearly worse than the others (q under 0.05).",
+        ),
+    ]
+
+
+def metric_definitions() -> dict[str, list[tuple[str, str]]]:
+    """Family -> (label, definition) for every metric, peak and off-peak variants left out (they repeat)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for sp in registry.all_specs():
+        if sp.id.startswith(("peak_", "offpeak_")):
+            continue
+        out.setdefault(sp.family, []).append((sp.label, sp.definition))
+    return out
