@@ -9,8 +9,10 @@ import streamlit as st
 
 from metrics.compute import checks
 from metrics.core.db import QUERY_SECONDS, QueryTimeout
+from metrics.present.formatting import filters_text
 from ui import export, sidebar
 from ui.state import remembered, session
+from ui.text import md_escape
 
 HELPDESK_ONLY = (
     "These files hold no AI conversations, so the AI's resolution cannot be measured yet; the pages show your "
@@ -45,6 +47,12 @@ try:
             st.info("You are looking at sample data - upload your exports on the Data page", icon=":material/science:")
         elif s.result is not None and s.result.files and not remembered(s, "has_ai", lambda: checks.has_ai(s.db)):
             st.info(HELPDESK_ONLY, icon=":material/support_agent:")
+        if s.settings.filtered:
+            st.info(
+                f"Filtered to conversations {md_escape(filters_text(s.settings))}: every number, chart and the Excel "
+                "summary. Returns and follow-ups after the range still count. Clear the filters in the sidebar.",
+                icon=":material/filter_alt:",
+            )
         nav.run()
 except QueryTimeout as e:
     st.error(str(e))

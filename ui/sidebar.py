@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 
 import streamlit as st
@@ -11,6 +12,7 @@ from metrics.core import settings as settings_mod
 from metrics.core import settings_toml
 from metrics.core.errors import SettingsError
 from metrics.core.settings import Settings
+from metrics.present.formatting import segment_label
 from metrics.present.report import data_block
 from ui.state import Session, change_settings
 from ui.text import md_escape
@@ -34,7 +36,7 @@ def _load_toml() -> None:
         st.session_state["settings_error"] = str(e)
         return
     for key, value in loaded.to_dict().items():
-        if key in ("appropriate_reason_keywords", "excluded_customers"):
+        if isinstance(value, list) and not settings_mod.META[key].widget:  # a comma-separated text input
             value = ", ".join(value)
         st.session_state[key] = value
         st.session_state["cost-" + key] = value  # the cost inputs on the Business impact page
@@ -42,7 +44,15 @@ def _load_toml() -> None:
 
 
 # The sidebar's sections after the windows; each shows the settings of its group (metrics.core.settings.Meta).
-SIDEBAR_GROUPS = ("Thresholds", "Escalation rules", "Containment quality gates", "Alerts", "Loading", "Who counts")
+SIDEBAR_GROUPS = (
+    "Filters",
+    "Thresholds",
+    "Escalation rules",
+    "Containment quality gates",
+    "Alerts",
+    "Loading",
+    "Who counts",
+)
 
 
 def _widget(s: Session, name: str):
@@ -52,6 +62,26 @@ def _widget(s: Session, name: str):
     bind = URL if m.url else None
     if m.widget == "timezone":
         return st.selectbox(m.label, _ZONES, index=_ZONES.index(default), key=name, help=m.help)
+    if m.widget == "date":
+        held = st.session_state.get(name)
+        if isinstance(held, str):  # a settings file or the URL gave text
+            st.session_state[name] = dt.date.fromisoformat(held) if held else None
+        picked = st.date_input(m.label, None if not default else dt.date.fromisoformat(default), key=name, help=m.help)
+        return "" if picked is None else picked.isoformat()
+    if m.widget == "channels":
+        return st.multiselect(m.label, checks.values_of(s.db, "channel"), default=[], key=name, help=m.help)
+    if m.widget == "segment":
+        cols = ["", *checks.filter_columns(s.db)]
+        return st.selectbox(
+            m.label, cols, key=name, help=m.help, format_func=lambda c: "(none)" if not c else segment_label(c)
+        )
+    if m.widget == "segment_values":
+        column = st.session_state.get("filter_segment") or ""
+        options = checks.values_of(s.db, column) if column else []
+        held = st.session_state.get(name)
+        if held is not None and any(v not in options for v in held):
+            st.session_state[name] = [v for v in held if v in options]
+        return st.multiselect(m.label, options, default=[], key=name, help=m.help, disabled=not column)
     if m.widget == "categories":
         cats = checks.categories(s.db)
         held = st.session_state.get(name)

@@ -10,10 +10,9 @@ from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.spec import MetricSpec
 from metrics.compute.stats import wilson
 from metrics.core.db import Database, columns, df, dicts, ident, rows
-from metrics.core.schema import SIGNAL_COLUMNS, TABLES
+from metrics.core.schema import NONE_KEY, SIGNAL_COLUMNS, TABLES
 from metrics.core.settings import Settings
 
-NONE_KEY = "(none)"
 AGGREGATES = ("rate", "median", "p90", "mean")
 ALL = "__all__"
 # A segment value written exactly like one of the keys above gets this suffix, so the overall row and the

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metrics.core.db import Database, rows
+from metrics.core.db import Database, columns, ident, rows
+from metrics.core.schema import NONE_KEY, TABLES
 from metrics.core.settings import Settings
 
 HEAVY_SHARE = 0.01  # a customer with at least 1% of all conversations ...
@@ -138,6 +139,30 @@ def categories(db: Database, limit: int = 500) -> list[str]:
         for r in rows(
             db.con,
             "SELECT DISTINCT issue_category FROM conversations WHERE issue_category IS NOT NULL ORDER BY 1 LIMIT $n",
+            {"n": limit},
+        )
+    ]
+
+
+def filter_columns(db: Database) -> list[str]:
+    """Segments a global filter can use: category, handler, status and the extra columns of the files."""
+    have = columns(db.con, "conversations")
+    known = {f.name for f in TABLES["conversations"]} | {"source_file", "source_row", "ended_at_derived", "end_known"}
+    return ["category", "handled_by", "status"] + [c for c in have if c not in known]
+
+
+def values_of(db: Database, column: str, limit: int = 500) -> list[str]:
+    """The distinct values of a segment (a signals column name) as text, for the filters, first `limit` by
+    name; missing values as "(none)"."""
+    source = {"category": "issue_category"}.get(column, column)
+    if source not in columns(db.con, "conversations"):
+        return []
+    col = ident(source)
+    return [
+        NONE_KEY if r[0] is None else r[0]
+        for r in rows(
+            db.con,
+            f"SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM conversations ORDER BY v NULLS LAST LIMIT $n",
             {"n": limit},
         )
     ]

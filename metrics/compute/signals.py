@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 from metrics.compute import sentiment
 from metrics.core import schedule as business_hours
-from metrics.core.db import Database, q, rows, table_exists
+from metrics.core.db import Database, columns, ident, q, rows, table_exists
+from metrics.core.schema import NONE_KEY
 from metrics.core.settings import Settings, by_stage
 from metrics.load.issues import ISSUES_TABLE
 
@@ -236,6 +237,7 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
     business_hours.apply(db, business_hours.parse(s.business_hours), table)
     if table == TABLE:
         _report_implausible(db, s)
+    _keep_filtered(db, s, table)
     data_end, threshold, n, pending = rows(
         db.con,
         f"""SELECT max(data_end), (SELECT quantile_disc(concurrency, $q) FROM {table} WHERE is_ai),
@@ -243,6 +245,29 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
         {"q": s.peak_percentile / 100},
     )[0]
     return SignalsInfo(data_end, threshold, n, pending)
+
+
+def _keep_filtered(db: Database, s: Settings, table: str) -> None:
+    """The global filters: every signal was computed on all the data; only the filtered conversations stay."""
+    if not s.filtered:
+        return
+    conds, params = [], {}
+    if s.date_from:
+        conds.append("day >= CAST($f_from AS DATE)")
+        params["f_from"] = s.date_from
+    if s.date_to:
+        conds.append("day <= CAST($f_to AS DATE)")
+        params["f_to"] = s.date_to
+    if s.channels:
+        conds.append("list_contains($f_channels, channel)")
+        params["f_channels"] = list(s.channels)
+    if s.filter_segment and s.filter_values and s.filter_segment in columns(db.con, table):
+        col = ident(s.filter_segment)
+        conds.append(f"(list_contains($f_values, CAST({col} AS VARCHAR)) OR ({col} IS NULL AND $f_none))")
+        params["f_values"] = list(s.filter_values)
+        params["f_none"] = NONE_KEY in s.filter_values
+    if conds:
+        q(db.con, f"DELETE FROM {table} WHERE NOT ({' AND '.join(conds)})", params)
 
 
 IMPLAUSIBLE = "implausible duration"

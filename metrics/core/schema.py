@@ -391,3 +391,6 @@ SIGNAL_COLUMNS = (
     "is_ai",
     "is_human",
 )
+
+# The key of missing values in a breakdown ("(none)": no category, no channel).
+NONE_KEY = "(none)"

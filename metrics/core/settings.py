@@ -3,74 +3,55 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import json
-import zoneinfo
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import Any
 
 from metrics.core.errors import SettingsError
-from metrics.core.schedule import parse as parse_business_hours
-
-
-@dataclass(frozen=True)
-class Meta:
-    """What a person needs to set a setting, and what a change recomputes."""
-
-    label: str
-    help: str
-    group: str  # where the app shows it: a sidebar section, "Costs" (Business impact page) or "" (file/URL only)
-    stage: str  # load (the files are read again) | signals (the signals relation) | display (aggregation only)
-    lo: float | None = None  # inclusive limits of a number
-    hi: float | None = None
-    step: float | None = None
-    unit: str = ""  # hours | days | minutes | currency | score | sentiment | percentile | ...
-    url: bool = False  # kept in the page address, so a view can be shared
-    widget: str = ""  # "" (from the type) | timezone | categories
-
-
-def _s(default: Any, label: str, help: str, group: str, stage: str, **kw: Any) -> Any:
-    return field(default=default, metadata={"meta": Meta(label, help, group, stage, **kw)})
-
-
-_WINDOW = {"lo": 1.0, "hi": 24.0 * 90, "step": 1.0, "unit": "hours", "url": True}
-_SENT = {"lo": -1.0, "hi": 1.0, "step": 0.01, "unit": "sentiment", "url": True}
-_CSAT = {"lo": 1.0, "hi": 5.0, "step": 0.5, "unit": "score (1-5)", "url": True}
-_MONEY = {"lo": 0.0, "hi": 1e9, "unit": "currency"}
-_MINUTES = {"lo": 0.0, "hi": 1440.0, "step": 1.0, "unit": "minutes"}
+from metrics.core.settings_meta import CSAT, MINUTES, MONEY, SENTIMENT, WINDOW, Meta, setting, validate
 
 
 @dataclass(frozen=True)
 class Settings:
-    return_window_hours: float = _s(
+    return_window_hours: float = setting(
         72.0,
         "Came back within (hours)",
         "Return window W: a new conversation on the same topic within W hours after the end counts as a return.",
         "Windows",
         "signals",
-        **_WINDOW,
+        **WINDOW,
     )
-    ticket_window_hours: float = _s(
+    ticket_window_hours: float = setting(
         24.0,
         "Ticket within (hours)",
         "Ticket window T: a human conversation within T hours after an AI conversation is a follow-up ticket.",
         "Windows",
         "signals",
-        **_WINDOW,
+        **WINDOW,
     )
-    sentiment_negative: float = _s(
-        -0.05, "Negative sentiment below", "A message scoring below this is negative.", "Thresholds", "signals", **_SENT
+    sentiment_negative: float = setting(
+        -0.05,
+        "Negative sentiment below",
+        "A message scoring below this is negative.",
+        "Thresholds",
+        "signals",
+        **SENTIMENT,
     )
-    sentiment_positive: float = _s(
-        0.05, "Positive sentiment above", "A message scoring above this is positive.", "Thresholds", "signals", **_SENT
+    sentiment_positive: float = setting(
+        0.05,
+        "Positive sentiment above",
+        "A message scoring above this is positive.",
+        "Thresholds",
+        "signals",
+        **SENTIMENT,
     )
-    low_csat_max: float = _s(
-        2.0, "Low CSAT at or below (1-5)", "A rating at or below this is a low CSAT.", "Thresholds", "signals", **_CSAT
+    low_csat_max: float = setting(
+        2.0, "Low CSAT at or below (1-5)", "A rating at or below this is a low CSAT.", "Thresholds", "signals", **CSAT
     )
-    satisfied_min: float = _s(
-        4.0, "Satisfied at or above (1-5)", "A rating at or above this is satisfied.", "Thresholds", "signals", **_CSAT
+    satisfied_min: float = setting(
+        4.0, "Satisfied at or above (1-5)", "A rating at or above this is satisfied.", "Thresholds", "signals", **CSAT
     )
-    csat_scale_max: float = _s(
+    csat_scale_max: float = setting(
         5.0,
         "CSAT scale (highest score)",
         "Scores are normalised to 1-5 from this scale.",
@@ -81,7 +62,7 @@ class Settings:
         step=1.0,
         unit="score",
     )
-    peak_percentile: float = _s(
+    peak_percentile: float = setting(
         90.0,
         "Peak load percentile",
         "A conversation started at peak load when at least this percentile of AI conversations were open.",
@@ -93,7 +74,7 @@ class Settings:
         unit="percentile",
         url=True,
     )
-    human_required_categories: tuple[str, ...] = _s(
+    human_required_categories: tuple[str, ...] = setting(
         (),
         "Categories that need a human",
         "Escalations in these categories are appropriate (the AI should hand them over).",
@@ -101,14 +82,14 @@ class Settings:
         "signals",
         widget="categories",
     )
-    appropriate_reason_keywords: tuple[str, ...] = _s(
+    appropriate_reason_keywords: tuple[str, ...] = setting(
         ("legal", "fraud", "security", "dispute", "complaint"),
         "Reasons that justify a handover (comma-separated)",
         "An escalation whose reason contains one of these words is appropriate.",
         "Escalation rules",
         "signals",
     )
-    distress_sentiment: float = _s(
+    distress_sentiment: float = setting(
         -0.5,
         "Distressed customer at or below",
         "A customer message at or below this sentiment makes an escalation appropriate.",
@@ -120,41 +101,41 @@ class Settings:
         unit="sentiment",
         url=True,
     )
-    license_per_month: float = _s(
-        2000.0, "License per month", "The AI platform's fixed fee a month.", "Costs", "display", step=100.0, **_MONEY
+    license_per_month: float = setting(
+        2000.0, "License per month", "The AI platform's fixed fee a month.", "Costs", "display", step=100.0, **MONEY
     )
-    ai_fee_per_conversation: float = _s(
-        0.10, "AI fee per conversation", "Charged for every AI conversation.", "Costs", "display", step=0.01, **_MONEY
+    ai_fee_per_conversation: float = setting(
+        0.10, "AI fee per conversation", "Charged for every AI conversation.", "Costs", "display", step=0.01, **MONEY
     )
-    ai_fee_per_resolution: float = _s(
-        0.99, "AI fee per resolution", "Charged per AI resolution.", "Costs", "display", step=0.01, **_MONEY
+    ai_fee_per_resolution: float = setting(
+        0.99, "AI fee per resolution", "Charged per AI resolution.", "Costs", "display", step=0.01, **MONEY
     )
-    human_cost_per_hour: float = _s(
+    human_cost_per_hour: float = setting(
         45.0,
         "Agent cost per hour (fully loaded)",
         "Salary, benefits, tools and overhead per agent hour.",
         "Costs",
         "display",
         step=1.0,
-        **_MONEY,
+        **MONEY,
     )
-    human_minutes_per_conversation: float = _s(
+    human_minutes_per_conversation: float = setting(
         12.0,
         "Agent minutes per conversation",
         "Used for human conversations without their own handle time.",
         "Costs",
         "display",
-        **_MINUTES,
+        **MINUTES,
     )
-    escalation_minutes: float = _s(
+    escalation_minutes: float = setting(
         8.0,
         "Agent minutes per escalation",
         "Agent time an escalated AI conversation costs when it has no handle time of its own.",
         "Costs",
         "display",
-        **_MINUTES,
+        **MINUTES,
     )
-    fte_hours_per_month: float = _s(
+    fte_hours_per_month: float = setting(
         140.0,
         "Agent hours per FTE a month",
         "Turns hours freed into FTE.",
@@ -164,10 +145,10 @@ class Settings:
         hi=744.0,
         unit="hours",
     )
-    deployment_date: str = _s(
-        "", "AI launch date (YYYY-MM-DD)", "Empty: the day of the first AI conversation.", "", "display"
+    deployment_date: str = setting(
+        "", "AI launch date", "Empty: the day of the first AI conversation.", "Filters", "display", widget="date"
     )
-    baseline_months: int = _s(
+    baseline_months: int = setting(
         6,
         "Months before the launch compared",
         "The pre-AI baseline period.",
@@ -177,7 +158,7 @@ class Settings:
         hi=120,
         unit="months",
     )
-    revenue_lookback_days: int = _s(
+    revenue_lookback_days: int = setting(
         180,
         "Days of conversations per account",
         "An account's AI experience is judged on its conversations in these days before its renewal.",
@@ -187,7 +168,7 @@ class Settings:
         hi=3650,
         unit="days",
     )
-    poor_experience_min_unresolved: int = _s(
+    poor_experience_min_unresolved: int = setting(
         2,
         "Unresolved AI conversations for a poor experience",
         "An account with at least this many unresolved AI conversations had a poor AI experience.",
@@ -196,7 +177,7 @@ class Settings:
         lo=1,
         hi=1000,
     )
-    alert_baseline_days: int = _s(
+    alert_baseline_days: int = setting(
         28,
         "Baseline: days before each day",
         "Each day is compared with the mean of these days before it.",
@@ -207,7 +188,7 @@ class Settings:
         unit="days",
         url=True,
     )
-    alert_sigma: float = _s(
+    alert_sigma: float = setting(
         3.0,
         "Alert beyond this many standard errors",
         "A day further than this from its baseline, in standard errors, raises an alert.",
@@ -218,7 +199,7 @@ class Settings:
         step=0.5,
         url=True,
     )
-    alert_min_n: int = _s(
+    alert_min_n: int = setting(
         20,
         "Only days with at least this many conversations",
         "Quieter days never raise an alert.",
@@ -228,10 +209,38 @@ class Settings:
         hi=100_000,
         url=True,
     )
-    as_of: str = _s(
-        "", "Analyse as of (ISO timestamp)", "Empty: the latest conversation start in the data.", "", "signals"
+    as_of: str = setting(
+        "",
+        "Analyse as of",
+        "The end of the data: conversations started later are left out and windows close against it. Empty: the "
+        "latest conversation start in the data.",
+        "Filters",
+        "signals",
+        widget="date",
     )
-    source_timezone: str = _s(
+    # Global filters (issue 17): the signals are computed on all the data (a return after the range still counts),
+    # then only the conversations inside the filters are kept for every figure, chart, table and the Excel.
+    date_from: str = setting(
+        "", "From", "Only conversations started on or after this day.", "Filters", "signals", widget="date"
+    )
+    date_to: str = setting(
+        "", "To", "Only conversations started on or before this day.", "Filters", "signals", widget="date"
+    )
+    channels: tuple[str, ...] = setting(
+        (), "Channels", "Only these channels (none chosen: every channel).", "Filters", "signals", widget="channels"
+    )
+    filter_segment: str = setting(
+        "", "Another segment", "Also filter by the values of this segment.", "Filters", "signals", widget="segment"
+    )
+    filter_values: tuple[str, ...] = setting(
+        (),
+        "Its values",
+        "Only these values of the segment chosen above.",
+        "Filters",
+        "signals",
+        widget="segment_values",
+    )
+    source_timezone: str = setting(
         "UTC",
         "Time zone of timestamps without an offset",
         "Exports that write local times without an offset are read in this zone.",
@@ -239,7 +248,7 @@ class Settings:
         "load",
         widget="timezone",
     )
-    business_hours: str = _s(
+    business_hours: str = setting(
         "",
         "Business hours (for human response times)",
         "Opening hours in a named time zone, optional holidays (e.g. Mon-Fri 09:00-17:00 Europe/Berlin; holidays "
@@ -248,7 +257,7 @@ class Settings:
         "signals",
     )
     # SPEC section 8.
-    max_plausible_days: float = _s(
+    max_plausible_days: float = setting(
         365.0,
         "Longest plausible response or resolution time (days)",
         "Longer (or negative) times (and handle times) are listed in the data-quality report and left out of "
@@ -261,7 +270,7 @@ class Settings:
         unit="days",
         url=True,
     )
-    excluded_customers: tuple[str, ...] = _s(
+    excluded_customers: tuple[str, ...] = setting(
         (),
         "Customers left out of every metric (ids, comma-separated)",
         "Internal, shared or system requesters (a monitoring address, a reseller's shared inbox) whose tickets "
@@ -269,12 +278,12 @@ class Settings:
         "Who counts",
         "signals",
     )
-    currency: str = _s("USD", "Currency (ISO code)", "Shown with every money figure.", "Costs", "display")
+    currency: str = setting("USD", "Currency (ISO code)", "Shown with every money figure.", "Costs", "display")
     # Containment quality gates (SPEC: "quality gates toggleable in settings").
-    containment_requires_no_low_csat: bool = _s(
+    containment_requires_no_low_csat: bool = setting(
         True, "Exclude low CSAT", "Contained only without a low CSAT.", "Containment quality gates", "display", url=True
     )
-    containment_requires_no_negative_end: bool = _s(
+    containment_requires_no_negative_end: bool = setting(
         True,
         "Exclude negative end",
         "Contained only when the customer's last message is not negative.",
@@ -282,7 +291,7 @@ class Settings:
         "display",
         url=True,
     )
-    containment_requires_not_abandoned: bool = _s(
+    containment_requires_not_abandoned: bool = setting(
         True,
         "Exclude status abandoned",
         "Contained only when the status is not abandoned.",
@@ -296,6 +305,11 @@ class Settings:
 
     def replace(self, **changes: Any) -> Settings:
         return from_dict({**self.to_dict(), **changes})
+
+    @property
+    def filtered(self) -> bool:
+        """Whether a global filter is on (dates, channels or a segment's values)."""
+        return bool(self.date_from or self.date_to or self.channels or (self.filter_segment and self.filter_values))
 
     @property
     def max_window_hours(self) -> float:
@@ -366,41 +380,6 @@ def _coerce(name: str, value: Any) -> Any:
         raise SettingsError(f"Setting {name} = {value!r} is not a valid {typ}.") from None
 
 
-def _validate(s: Settings) -> None:
-    def need(cond: bool, msg: str) -> None:
-        if not cond:
-            raise SettingsError(msg)
-
-    for name, m in META.items():
-        v = getattr(s, name)
-        if m.lo is not None and not (m.lo <= v <= m.hi):
-            unit = "" if m.unit in ("", "currency") else f" {m.unit}"
-            raise SettingsError(f"{name} ({m.label}) must be between {m.lo:,g} and {m.hi:,g}{unit}; it is {v:,g}.")
-    need(
-        s.sentiment_negative <= s.sentiment_positive,
-        "Sentiment thresholds must satisfy sentiment_negative <= sentiment_positive.",
-    )
-    need(
-        len(s.currency) == 3 and s.currency.isascii() and s.currency.isalpha(),
-        f"currency {s.currency!r} is not a three-letter ISO code such as USD, EUR or GBP.",
-    )
-    try:
-        zoneinfo.ZoneInfo(s.source_timezone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"source_timezone {s.source_timezone!r} is not a known time zone.") from None
-    if s.deployment_date:
-        try:
-            dt.date.fromisoformat(s.deployment_date)
-        except ValueError:
-            raise SettingsError(f"deployment_date {s.deployment_date!r} is not a date (YYYY-MM-DD).") from None
-    parse_business_hours(s.business_hours)  # raises SettingsError with the reason
-    if s.as_of:
-        try:
-            dt.datetime.fromisoformat(s.as_of)
-        except ValueError:
-            raise SettingsError(f"as_of {s.as_of!r} is not a date or timestamp (ISO 8601).") from None
-
-
 def from_dict(values: dict[str, Any]) -> Settings:
     """Build validated settings from a dict (TOML, query parameters, --set pairs)."""
     unknown = sorted(set(values) - set(FIELD_TYPES))
@@ -408,5 +387,5 @@ def from_dict(values: dict[str, Any]) -> Settings:
         raise SettingsError(f"Unknown setting {unknown[0]!r}; known settings: {', '.join(FIELD_TYPES)}.")
     s = Settings(**{k: _coerce(k, v) for k, v in values.items()})
     s = dataclasses.replace(s, currency=s.currency.upper())
-    _validate(s)
+    validate(s, META)
     return s

@@ -21,7 +21,7 @@ from metrics.core.settings import Settings
 from metrics.load import issues as load_issues
 from metrics.load.ingest import LoadResult
 from metrics.present.cells import BOLD, HEADER_FILL, finish, put, table
-from metrics.present.formatting import EXCEL_FORMATS, excel_format, excel_value, money_format, test_name
+from metrics.present.formatting import EXCEL_FORMATS, excel_format, excel_value, filters_text, money_format, test_name
 
 FAMILY_SHEETS = {"Resolution quality": "Resolution", "Efficiency": "Efficiency", "Customer experience": "Experience"}
 ISSUE_ROWS = 100_000
@@ -48,7 +48,12 @@ def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None, 
         1,
         f"Return window {s['return_window_hours']:g} h, ticket window {s['ticket_window_hours']:g} h; "
         "all settings on the Settings sheet. Change = last 30 days minus the 30 days before. "
-        f"Money in {settings.currency}.",
+        f"Money in {settings.currency}."
+        + (
+            f" Filtered to conversations {filters_text(settings)} (the data line above counts all)."
+            if settings.filtered
+            else ""
+        ),
     )
     note = checks.money_note(settings)
     if note:

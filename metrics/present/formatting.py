@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from metrics.compute import registry
+from metrics.core.settings import Settings
 from metrics.core.units import NO_DATA, duration, money
 from metrics.core.units import p_value as p_value  # re-exported: the pages take every format from here
 
@@ -114,6 +115,18 @@ def words(text: str) -> str:
 
 
 _SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")  # no nested repetition over a shared character: linear
+
+
+def filters_text(s: Settings) -> str:
+    """The global filters in force, in words ("" when none): said on every page and in the Excel summary."""
+    parts = []
+    if s.date_from or s.date_to:
+        parts.append(f"started {s.date_from or 'at the start'} to {s.date_to or 'the end of the data'}")
+    if s.channels:
+        parts.append("channel " + ", ".join(s.channels))
+    if s.filter_segment and s.filter_values:
+        parts.append(f"{segment_label(s.filter_segment).lower()} " + ", ".join(s.filter_values))
+    return "; ".join(parts)
 
 
 def money_format(currency: str) -> str:

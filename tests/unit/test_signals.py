@@ -352,3 +352,48 @@ def test_an_upload_with_a_column_named_like_every_signal_column_still_computes(d
         for c in SIGNAL_COLUMNS
         if c not in ("category", "week", "month", "load", "status", "account_segment")
     )
+
+
+def _filtered(db, **filters):
+    """a (AI, Billing, chat) came back the next day as b (human, after the date range); c is AI, Shipping,
+    email; d only closes every window. Returns {id: row} of the signals left after the filters."""
+    from metrics.core.settings import from_dict
+
+    head = "conversation_id,customer_id,created_at,ended_at,handled_by,issue_category,channel,status"
+    lines = [
+        head,
+        "a,u1,2024-01-01T10:00:00Z,2024-01-01T10:10:00Z,ai,Billing,chat,solved",
+        "b,u1,2024-01-02T09:00:00Z,2024-01-02T09:30:00Z,human,Billing,chat,solved",
+        "c,u2,2024-01-01T12:00:00Z,2024-01-01T12:05:00Z,ai,Shipping,email,solved",
+        "d,u3,2024-03-01T00:00:00Z,2024-03-01T00:05:00Z,human,Other,chat,solved",
+    ]
+    s = from_dict(filters)
+    ingest.load(db, [("c.csv", ("\n".join(lines) + "\n").encode())], s)
+    info = signals.compute(db, s)
+    got = {r[0]: r for r in rows(db.con, "SELECT conversation_id, returned, truly_resolved FROM signals")}
+    return got, info
+
+
+def test_filters_keep_only_their_conversations_and_signals_still_see_all_the_data(db):
+    """Issue 17: a date range keeps a (1 January) only, and a still came back: b, outside the range, counts."""
+    got, info = _filtered(db, date_from="2024-01-01", date_to="2024-01-01", channels=["chat"])
+    assert sorted(got) == ["a"] and info.conversations == 1
+    assert got["a"][1:] == (True, False)  # returned (b is after the range), so not truly resolved
+    from metrics.compute import aggregate
+
+    res = aggregate.compute(db, Settings(date_from="2024-01-01", date_to="2024-01-01"), ["true_resolution_rate"])
+    assert (
+        res[aggregate.ALL]["true_resolution_rate"].numerator,
+        res[aggregate.ALL]["true_resolution_rate"].denominator,
+    ) == (0, 1)
+
+
+def test_filters_by_channel_and_by_a_segment_value(db):
+    got, _ = _filtered(db, channels=["email"])
+    assert sorted(got) == ["c"] and got["c"][1:] == (False, True)  # c: no return, truly resolved
+    got, _ = _filtered(db, filter_segment="category", filter_values=["Billing", "Other"])
+    assert sorted(got) == ["a", "b", "d"]
+    got, _ = _filtered(db, filter_segment="category", filter_values=["(none)"])
+    assert got == {}
+    with pytest.raises(Exception, match="date_from must not be after date_to"):
+        _filtered(db, date_from="2024-02-01", date_to="2024-01-01")
