@@ -32,7 +32,7 @@ PAGES = (
 def _settled(page) -> None:
     """Wait until the script run is over (no running indicator) and the page has a title."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=120_000)
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(150)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
     )
@@ -53,7 +53,7 @@ def visit_pages(page, pages: tuple[str, ...] = PAGES) -> Iterator[tuple[str, str
     for title in pages:
         page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
         _settled(page)
-        page.wait_for_timeout(500)  # charts draw after the script run
+        page.wait_for_timeout(250)  # charts draw after the script run
         _settled(page)
         yield title, page.locator('[data-testid="stMain"]').inner_text()
 
