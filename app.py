@@ -24,7 +24,7 @@ ICON = str(Path(__file__).resolve().parent / "ui" / "icon.png")  # shipped: a ma
 st.set_page_config(page_title="AI Support Performance", page_icon=ICON, layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="home", default=True),
     st.Page("pages/insights.py", title="What to fix next", icon=":material/checklist:", url_path="insights"),
     st.Page("pages/resolution.py", title="Resolution", icon=":material/task_alt:", url_path="resolution"),
     st.Page("pages/efficiency.py", title="Efficiency", icon=":material/speed:", url_path="efficiency"),
@@ -36,7 +36,13 @@ PAGES = [
     st.Page("pages/measure.py", title="How we measure", icon=":material/menu_book:", url_path="how-we-measure"),
 ]
 
-nav = st.navigation(PAGES)
+
+def _to_overview() -> None:
+    st.switch_page(PAGES[0])
+
+
+# The default page is served at "/"; a link or bookmark to /overview lands there too (not "Page not found").
+nav = st.navigation([*PAGES, st.Page(_to_overview, title="Overview", url_path="overview", visibility="hidden")])
 s = session()
 s.db.new_run()  # this run's own cursor; a query left running by the previous run is interrupted
 try:

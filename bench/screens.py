@@ -48,10 +48,33 @@ def upload(page, files: list[str], label: str = "Export files") -> None:
     _settled(page)
 
 
-def visit_pages(page, pages: tuple[str, ...] = PAGES) -> Iterator[tuple[str, str]]:
-    """(page title, its visible text) for each page, reached by the sidebar navigation."""
+PATHS = dict(
+    zip(
+        PAGES,
+        (
+            "overview",
+            "insights",
+            "resolution",
+            "efficiency",
+            "experience",
+            "business",
+            "compare",
+            "monitor",
+            "data",
+            "how-we-measure",
+        ),
+    )
+)
+
+
+def visit_pages(page, pages: tuple[str, ...] = PAGES, base: str = "") -> Iterator[tuple[str, str]]:
+    """(page title, its visible text) for each page, reached by the sidebar navigation (one session), or by
+    address when `base` is given (a phone-sized window hides the sidebar; each address opens a new session)."""
     for title in pages:
-        page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+        if base:
+            page.goto(f"{base}/{PATHS[title]}")
+        else:
+            page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
         _settled(page)
         page.wait_for_timeout(250)  # charts draw after the script run
         _settled(page)
@@ -79,7 +102,8 @@ def main() -> None:
         _settled(page)
         if args.files:
             upload(page, [str(pathlib.Path(f).resolve()) for f in args.files])
-        for title, text in visit_pages(page):
+        narrow = args.width < 700 and not args.files  # uploads live in one session: keep it
+        for title, text in visit_pages(page, base=url if narrow else ""):
             name = title.lower().replace(" ", "_")
             page.screenshot(path=str(out / f"{name}.png"), full_page=True)
             (out / f"{name}.txt").write_text(text)

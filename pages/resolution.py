@@ -33,12 +33,12 @@ st.caption(
 )
 
 ids = shown(s, IDS)
-n_label = "AI conversations, windows closed" if has_ai(s) else "Human conversations, windows closed"
+n_label = "AI conversations" if has_ai(s) else "Human conversations"
 for segment, label in (("category", "Category"), ("channel", "Channel")):
     res = aggregate.compute(s.db, s.settings, ids, segment=segment)
     st.subheader(f"By {label.lower()}")
     table = results_table(res, ids, label, n_label)
-    st.dataframe(table, hide_index=True, width="stretch", column_config=metric_columns(ids))
+    st.dataframe(table, hide_index=True, width="stretch", column_config=metric_columns(ids, n_label))
     if segment == "category" and has_ai(s):
         rows = [{"segment": k, **v} for k, v in res.items() if k != aggregate.ALL]
         rows.sort(key=lambda r: -(r["true_resolution_rate"].denominator or 0))

@@ -117,13 +117,15 @@ def results_table(
     return pd.DataFrame(rows)
 
 
-def metric_columns(ids: list[str]) -> dict:
-    """Column formats and hover definitions for a results_table."""
+def metric_columns(ids: list[str], n_label: str = "") -> dict:
+    """Column formats for a results_table: narrow columns that fit the page, the definition on hover."""
     cfg = {}
     for mid in ids:
         spec = registry.get(mid)
         fmt_ = "%.1f%%" if spec.unit == "rate" else "%.1f"
-        cfg[spec.label] = st.column_config.NumberColumn(spec.label, format=fmt_, help=f"{spec.definition} ({mid})")
+        cfg[spec.label] = st.column_config.NumberColumn(spec.label, format=fmt_, help=spec.definition, width="small")
+    if n_label:
+        cfg[n_label] = st.column_config.NumberColumn(n_label, format="localized", width="small")
     return cfg
 
 
