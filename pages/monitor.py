@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics.compute import aggregate, business, monitoring, registry
+from metrics.compute import aggregate, business, monitoring, registry, targets
 from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
@@ -82,6 +82,7 @@ with weekly_tab:
     weekly = aggregate.compute(s.db, s.settings, ids, segment="week")
     weeks = sorted(k for k in weekly if k not in (aggregate.ALL, aggregate.NONE_KEY))
     partial = aggregate.partial_weeks(s.db)
+    goals, _ = targets.parse(s.settings)
     for mid in ids:
         spec = registry.get(mid)
         per = 3600 if spec.unit == "seconds" else 1
@@ -96,6 +97,7 @@ with weekly_tab:
                 label,
                 percent=spec.unit == "rate",
                 partial=partial,
+                goals={spec.label: goals[mid] / per} if mid in goals else None,
             ),
             spec.label,
         )

@@ -9,7 +9,16 @@ from metrics.present import charts
 from metrics.present.report import data_block
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
-from ui.widgets import NO_AI_INSIGHTS, cards, current_insights, data_notices, drill_down, insight_panel, plot
+from ui.widgets import (
+    NO_AI_INSIGHTS,
+    cards,
+    current_insights,
+    data_notices,
+    drill_down,
+    insight_panel,
+    plot,
+    target_inputs,
+)
 
 inside_frame()
 
@@ -38,6 +47,9 @@ st.caption(
 )
 data_notices(s, "overview")
 cards(s, HEADLINE, overall, change.current, change.previous)
+with st.expander("Targets: set a goal for these numbers"):
+    st.caption("Each card then says whether its target is met; the trends draw it as a line and the Excel has it.")
+    target_inputs(s, HEADLINE)
 
 gap = (overall["deflection_rate"].value, overall["true_resolution_rate"].value) if ai else (None, None)
 if None not in gap:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.compute import aggregate, resolution
+from metrics.compute import aggregate, resolution, targets
 from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
@@ -78,11 +78,13 @@ trend_ids = (
     else (("fcr_rate_human", "Resolved on first contact (human)"), ("return_rate_human", "Came back (human)"))
 )
 weekly = aggregate.compute(s.db, s.settings, [m for m, _ in trend_ids], segment="week")
+goals, _ = targets.parse(s.settings)
 weeks = sorted(k for k in weekly if k not in (aggregate.ALL, aggregate.NONE_KEY))
 plot(
     charts.trend(
         {label: [(w, weekly[w][mid].value) for w in weeks] for mid, label in trend_ids},
         "AI conversations by week started" if has_ai(s) else "Human conversations by week started",
+        goals={label: goals[mid] for mid, label in trend_ids if mid in goals},
     ),
     "Weekly trend",
 )

@@ -7,10 +7,10 @@ import io
 import pandas as pd
 import streamlit as st
 
-from metrics.compute import aggregate, checks, experience, insights, monitoring, registry
+from metrics.compute import aggregate, checks, experience, insights, monitoring, registry, targets
 from metrics.compute.aggregate import MetricResult
 from metrics.present import charts, formatting
-from ui.state import Session, remembered
+from ui.state import Session, change_settings, remembered
 from ui.text import csv_safe, md_escape
 
 
@@ -57,11 +57,38 @@ def shown(s: Session, ids: list[str]) -> list[str]:
 
 
 def cards(s: Session, ids: list[str], now: dict, recent: dict | None = None, before: dict | None = None) -> None:
-    """Metric cards four to a row, only those the data can show."""
+    """Metric cards four to a row, only those the data can show; a metric with a target says whether it is met."""
     ids = shown(s, ids)
+    goals, _ = targets.parse(s.settings)
     for start in range(0, len(ids), 4):
         for col, mid in zip(st.columns(4), ids[start : start + 4]):
             card(col, mid, now[mid], (recent or {}).get(mid), (before or {}).get(mid))
+            if mid in goals:
+                ok = targets.met(mid, now[mid].value, goals[mid])
+                verdict = {True: "met", False: "not met", None: "no value yet"}[ok]
+                col.caption(f"Target {formatting.metric(mid, goals[mid], _currency())}: {verdict}")
+
+
+def target_inputs(s: Session, ids: list[str]) -> None:
+    """Set a target per metric, in the unit shown (percent, minutes); saved with the other settings."""
+    goals, _ = targets.parse(s.settings)
+    new = s.settings
+    for col, mid in zip(st.columns(4) * (len(ids) // 4 + 1), shown(s, ids)):
+        spec = registry.get(mid)
+        scale, unit = {"rate": (100, "%"), "seconds": (1 / 60, "min")}.get(spec.unit, (1, ""))
+        held = goals.get(mid)
+        value = col.number_input(
+            f"{spec.label}{f' ({unit})' if unit else ''}",
+            min_value=0.0,
+            value=None if held is None else held * scale,
+            step=1.0 if unit else 0.1,
+            key=f"target-{mid}",
+            placeholder="no target",
+        )
+        new = targets.with_target(new, mid, None if value is None else value / scale)
+    if new != s.settings:
+        change_settings(new)
+        st.rerun()
 
 
 def ai_section(s: Session, title: str) -> bool:

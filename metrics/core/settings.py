@@ -278,6 +278,15 @@ class Settings:
         "Who counts",
         "signals",
     )
+    targets: tuple[str, ...] = setting(
+        (),
+        "Targets",
+        "A goal per metric as metric=value, rates as fractions and times in seconds (for example "
+        "true_resolution_rate=0.7): drawn on the trends, met or not on the Overview and in the Excel summary.",
+        "",
+        "display",
+        widget="targets",
+    )
     currency: str = setting("USD", "Currency (ISO code)", "Shown with every money figure.", "Costs", "display")
     # Containment quality gates (SPEC: "quality gates toggleable in settings").
     containment_requires_no_low_csat: bool = setting(

@@ -68,6 +68,14 @@ def validate(s: Any, meta: dict[str, Meta]) -> None:
         except ValueError:
             raise SettingsError(f"deployment_date {s.deployment_date!r} is not a date (YYYY-MM-DD).") from None
     parse_business_hours(s.business_hours)  # raises SettingsError with the reason
+    for item in s.targets:
+        name, eq, value = item.partition("=")
+        try:
+            float(value)
+        except ValueError:
+            eq = ""
+        if not eq or not name.strip():
+            raise SettingsError(f"targets: {item!r} is not metric=value (for example true_resolution_rate=0.7).")
     for name in ("date_from", "date_to"):
         if getattr(s, name):
             try:

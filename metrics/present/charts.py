@@ -81,7 +81,11 @@ def rate_bars(rows: list[dict], label_key: str, series: dict[str, str], title: s
 
 
 def trend(
-    points: dict[str, list[tuple[object, float | None]]], title: str, percent: bool = True, partial: tuple = ()
+    points: dict[str, list[tuple[object, float | None]]],
+    title: str,
+    percent: bool = True,
+    partial: tuple = (),
+    goals: dict[str, float] | None = None,
 ) -> go.Figure:
     """Lines over time from the first period with a value (no empty months before the data starts); periods
     in `partial` (a first or last week only partly inside the data) are drawn as hollow markers and named."""
@@ -98,6 +102,9 @@ def trend(
             name=esc(name),
             marker={"symbol": ["circle-open" if p[0] in partial else "circle" for p in pts], "size": 7},
         )
+    for name, goal in (goals or {}).items():
+        if name in points:
+            fig.add_hline(y=goal, line={"dash": "dash", "color": GREEN}, annotation_text=esc(f"Target: {name}"))
     note = " (hollow: a partial period)" if any(p[0] in partial for pts in points.values() for p in pts[first:]) else ""
     fig.update_layout(
         title=title + note,

@@ -15,7 +15,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
-from metrics.compute import aggregate, business, checks, insights, registry
+from metrics.compute import aggregate, business, checks, insights, registry, targets
 from metrics.core.db import Database
 from metrics.core.settings import Settings
 from metrics.load import issues as load_issues
@@ -69,9 +69,12 @@ def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None, 
         "Last 30 days",
         "30 days before",
         "Change",
+        "Target",
+        "Target met",
         "Definition",
         "Metric id",
     ]
+    goals, _ = targets.parse(settings)
     rows, formats_by_row = [], []
     for spec in registry.all_specs():
         m = report["metrics"].get(spec.id)
@@ -91,6 +94,10 @@ def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None, 
                 excel_value(spec.id, cur),
                 excel_value(spec.id, prev),
                 excel_value(spec.id, diff),
+                excel_value(spec.id, goals.get(spec.id)),
+                {True: "yes", False: "no", None: ""}[targets.met(spec.id, m["value"], goals[spec.id])]
+                if spec.id in goals
+                else "",
                 spec.definition + (f" Warning: {note}." if note and spec.id in checks.PRICED_IDS else ""),
                 spec.id,
             ]
@@ -103,9 +110,9 @@ def _summary(wb: Workbook, report: dict, change: aggregate.PeriodChange | None, 
         ws.cell(row=top, column=j).fill = HEADER_FILL
     for i, (r, f) in enumerate(zip(rows, formats_by_row), top + 1):
         for j, v in enumerate(r, 1):
-            put(ws, i, j, v, f if j in (2, 3, 4, 7, 8, 9) else EXCEL_FORMATS["int"] if j in (5, 6) else None)
-        ws.cell(row=i, column=10).alignment = Alignment(wrap_text=False)
-    finish(ws, top, {1: 44, 10: 80, 11: 34}, last_row=top + len(rows))
+            put(ws, i, j, v, f if j in (2, 3, 4, 7, 8, 9, 10) else EXCEL_FORMATS["int"] if j in (5, 6) else None)
+        ws.cell(row=i, column=12).alignment = Alignment(wrap_text=False)
+    finish(ws, top, {1: 44, 12: 80, 13: 34}, last_row=top + len(rows))
     _summary_chart(wb, ws, report, top + len(rows) + 3)
 
 

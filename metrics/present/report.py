@@ -6,7 +6,17 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from metrics.compute import aggregate, business, checks, efficiency, experience, insights, monitoring, signals
+from metrics.compute import (
+    aggregate,
+    business,
+    checks,
+    efficiency,
+    experience,
+    insights,
+    monitoring,
+    signals,
+    targets,
+)
 from metrics.compute.stats import TestResult, bh_qvalues
 from metrics.core.db import Database, rows, scalar
 from metrics.core.settings import Settings
@@ -227,6 +237,8 @@ def build_report(
     if note:
         warnings.append(f"{', '.join(checks.PRICED_IDS)}: {note}.")
     alerts = monitoring.alerts(db, settings)
+    goals, unknown = targets.parse(settings)
+    warnings += [f"targets: {name!r} is not a metric; see the README's metric table." for name in unknown]
     return finite(
         {
             "settings": settings.to_dict(),
@@ -236,6 +248,16 @@ def build_report(
             "comparisons": comparisons(db, overall, settings),
             "alerts": [a.to_json() for a in alerts],
             "insights": [i.to_json() for i in insights.find(db, settings, alerts)],
+            "targets": [
+                {
+                    "metric": mid,
+                    "target": goal,
+                    "value": overall[mid].value,
+                    "met": targets.met(mid, overall[mid].value, goal),
+                }
+                for mid, goal in goals.items()
+                if mid in overall
+            ],
             "warnings": warnings,
         }
     )

@@ -411,3 +411,15 @@ def test_a_global_filter_applies_to_every_page_and_says_so():
     assert at.sidebar.caption[0].value == before  # the data loaded is unchanged; only the view is filtered
     at.switch_page("pages/resolution.py").run()
     assert not at.exception and any("Filtered to conversations" in i.value for i in at.info)
+
+
+def test_a_target_set_on_the_overview_is_met_or_not_on_its_card():
+    """Issue 17: a 70% goal for true resolution (the sample has 61.9%) reads 'not met'; 60% reads 'met'."""
+    at = _app().run()
+    at.number_input(key="target-true_resolution_rate").set_value(70.0).run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Target 70.0%: not met") for c in captions), captions
+    assert "true_resolution_rate=0.7" in at.session_state["support_session"].settings.targets
+    at.number_input(key="target-true_resolution_rate").set_value(60.0).run()
+    assert any(c.value.startswith("Target 60.0%: met") for c in at.caption)

@@ -15,7 +15,17 @@ def test_report_on_the_sample_writes_the_data_block(tmp_path, capsys):
     out = tmp_path / "r.json"
     assert main(["report", *SAMPLE, "--json", str(out), "--set", "return_window_hours=24"]) == 0
     rep = json.loads(out.read_text())
-    assert set(rep) == {"settings", "data", "metrics", "by_category", "comparisons", "alerts", "insights", "warnings"}
+    assert set(rep) == {
+        "settings",
+        "data",
+        "metrics",
+        "by_category",
+        "comparisons",
+        "alerts",
+        "insights",
+        "targets",
+        "warnings",
+    }
     d = rep["data"]
     assert d["conversations"] == d["ai_conversations"] + d["human_conversations"] > 15000
     assert d["rejected_rows"] == 0 and d["accounts"] == 200
@@ -51,3 +61,21 @@ def test_forced_table(tmp_path):
     f.write_text("ticket,customer,created\n1,a,2024-01-01\n")
     assert main(["report", "--table", f"conversations={f}", "--json", str(tmp_path / "o.json")]) == 0
     assert json.loads((tmp_path / "o.json").read_text())["data"]["human_conversations"] == 1
+
+
+def test_targets_in_the_json_and_the_excel(tmp_path):
+    """The sample's true resolution is 61.9%: a 70% target is not met, a 60% one is; an unknown name is said."""
+    import openpyxl
+
+    out, xlsx = tmp_path / "r.json", tmp_path / "r.xlsx"
+    args = ["report", *SAMPLE, "--json", str(out), "--xlsx", str(xlsx)]
+    args += ["--set", "targets=true_resolution_rate=0.7, escalation_rate=0.2, nope=1"]
+    assert main(args) == 0
+    report = json.loads(out.read_text())
+    got = {t["metric"]: (t["target"], t["met"]) for t in report["targets"]}
+    assert got == {"true_resolution_rate": (0.7, False), "escalation_rate": (0.2, True)}  # 61.9% and 17.3%
+    assert any("'nope' is not a metric" in w for w in report["warnings"])
+    ws = openpyxl.load_workbook(xlsx)["Summary"]
+    head = {c.value: c.column for c in ws[5]}
+    row = next(r for r in ws.iter_rows(min_row=6) if r[head["Metric id"] - 1].value == "true_resolution_rate")
+    assert (row[head["Target"] - 1].value, row[head["Target met"] - 1].value) == (0.7, "no")

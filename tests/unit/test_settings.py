@@ -80,3 +80,21 @@ def test_the_readme_documents_every_setting():
     assert settings_table() in readme
     for name in S.META:
         assert f"| `{name}` |" in readme, name
+
+
+def test_targets_are_met_in_the_metrics_direction_and_kept_as_metric_value_pairs():
+    from metrics.compute import targets
+
+    s = S.Settings(targets=("true_resolution_rate=0.7", "ttfr_median_s_ai=30", "nonsense=1"))
+    goals, unknown = targets.parse(s)
+    assert goals == {"true_resolution_rate": 0.7, "ttfr_median_s_ai": 30.0} and unknown == ["nonsense"]
+    assert targets.met("true_resolution_rate", 0.7, 0.7) is True  # higher is better: reaching it is enough
+    assert targets.met("true_resolution_rate", 0.619, 0.7) is False
+    assert targets.met("ttfr_median_s_ai", 25.0, 30.0) is True  # lower is better
+    assert targets.met("ttfr_median_s_ai", 31.0, 30.0) is False
+    assert targets.met("ttfr_median_s_ai", None, 30.0) is None
+    t = targets.with_target(s, "ttfr_median_s_ai", 45.0)
+    assert t.targets == ("true_resolution_rate=0.7", "nonsense=1", "ttfr_median_s_ai=45")
+    assert targets.with_target(t, "ttfr_median_s_ai", None).targets == ("true_resolution_rate=0.7", "nonsense=1")
+    with pytest.raises(S.SettingsError, match="is not metric=value"):
+        S.from_dict({"targets": ["true_resolution_rate"]})
