@@ -93,19 +93,82 @@ OPENERS = {
     None: ["Hi, I have a question", "Hello, I need some help", "Can someone help me?"],
 }
 AI_REPLIES = [
-    "Thanks for reaching out! Here is how to fix that: {step}.",
-    "I can help with that. Please try the following: {step}.",
-    "Here is an article that explains it: {step}.",
-    "I checked your account. {step}.",
+    "Thanks for reaching out: {step}.",
+    "I can help with that: {step}.",
+    "Here is what I found: {step}.",
+    "Let me explain: {step}.",
 ]
-STEPS = [
-    "open Settings and choose Reset",
-    "use the link in your confirmation email",
-    "go to Orders and select the order",
-    "clear the cache and sign in again",
-    "follow the guide in our help center",
-    "the refund is processed within 5 business days",
-]
+# What the AI suggests and what an agent does, per category: a transcript reads as one conversation.
+STEPS = {
+    "Password reset": [
+        "use Forgot password on the sign-in page and open the link within 30 minutes",
+        "check your spam folder for the reset email, it comes from no-reply@example.com",
+        "I sent a new reset link to the address on your account",
+    ],
+    "Order status": [
+        "your order is packed and ships tomorrow; the tracking link follows by email",
+        "go to Orders and select the order to see its tracking",
+        "the order left our warehouse on Monday and is with the carrier",
+    ],
+    "Shipping delay": [
+        "the carrier reports a delay in your area; the new delivery estimate is in your tracking link",
+        "parcels stuck for more than 5 days are re-sent: reply 'resend' and I will arrange it",
+        "the tracking shows the parcel at your local depot, delivery is planned for tomorrow",
+    ],
+    "Product question": [
+        "the Pro plan includes CSV and Excel exports; the Basic plan does not",
+        "the compatibility list is on the product page under Specifications",
+        "the plans differ in seats and exports; the comparison table is on our pricing page",
+    ],
+    "Refund request": [
+        "refunds are paid to the original card within 5 business days of the return arriving",
+        "I started the refund for your order; you will get a confirmation email",
+        "your return arrived on Friday; the refund is being processed",
+    ],
+    "Account access": [
+        "the account unlocks 15 minutes after the last failed attempt; then sign in again",
+        "sign out on every device, clear the cache and sign in again",
+        "use a backup code from your security settings instead of the two-factor code",
+    ],
+    "Technical setup": [
+        "open Settings, then Integrations, choose the app and paste the API key",
+        "step 3 needs admin rights; ask your workspace admin to run it",
+        "single sign-on is set up under Settings, Security; the guide is in our help center",
+    ],
+    "Billing dispute": [
+        "I checked your account: the second charge is a pending authorisation and drops off within 3 days",
+        "the invoice shows the annual plan; you can switch to monthly under Billing",
+        "charges you do not recognise can be disputed under Billing, Payments",
+    ],
+    "Cancellation": [
+        "you can cancel under Settings, Subscription, Cancel plan; you keep access until the period ends",
+        "closing the account deletes your data after 30 days; export it first under Settings",
+        "a cheaper plan is available under Billing if you would rather keep your account",
+    ],
+    "Bug report": [
+        "update the app to the latest version; this crash is fixed there",
+        "clear the cache and reload; if it still fails, send us a screenshot",
+        "this is a known issue our team is fixing; the dashboard totals are correct in the export",
+    ],
+    None: [
+        "our help center has guides for most questions",
+        "tell me a little more and I will point you to the right place",
+        "I checked your account and everything looks in order",
+    ],
+}
+FIXES = {  # what an agent did
+    "Password reset": "I've reset your password and sent you a new link.",
+    "Order status": "I've checked with the warehouse: your order ships today.",
+    "Shipping delay": "I've asked the carrier to re-deliver and added express shipping at no cost.",
+    "Product question": "The Pro plan includes exports; I've added a trial to your account.",
+    "Refund request": "I've issued the refund; it reaches your card within 5 business days.",
+    "Account access": "I've unlocked your account and reset two-factor authentication.",
+    "Technical setup": "I've finished the integration setup on our side; it is connected now.",
+    "Billing dispute": "I've refunded the duplicate charge and applied a credit to your account.",
+    "Cancellation": "I've cancelled your subscription; you keep access until the end of the period.",
+    "Bug report": "I've passed this to our engineers and applied a workaround to your account.",
+    None: "I've looked into this and sorted it out on our side.",
+}
 CUSTOMER_NEUTRAL = [
     "Ok, let me try that",
     "I did that already, what next?",
@@ -128,9 +191,7 @@ CUSTOMER_NEGATIVE = [
 CUSTOMER_FLAT = ["ok", "I see", "Fine, I will check later"]
 HUMAN_REPLIES = [
     "Hi, this is {agent} from support. Let me look into this for you.",
-    "Thanks for your patience. I've fixed it on our side.",
-    "I have updated your account; it should work now.",
-    "I've escalated this to our billing team and applied a credit.",
+    "Thanks for your patience, I'm checking this now.",
 ]
 HANDOFF = "Let me connect you with a member of our team."
 ESC_REASONS = [
@@ -337,6 +398,13 @@ CLARIFY = "Could you tell me a bit more, for example the order or account number
 DETAIL = "Sure, it is the one from last week, number {n}."
 
 
+def _human(k: int, turns: int, agent: str, category: str | None) -> str:
+    """An agent's k-th message of `turns`: a greeting, then the fix for the category (last or only)."""
+    if k == turns - 1:
+        return FIXES[category]
+    return HUMAN_REPLIES[k % 2].replace("{agent}", agent)
+
+
 def _messages(rng, ids, created_ts, dur, outc, cats, names, busy, with_sentiment, extra_exchanges=0) -> pa.Table:
     n = len(ids)
     ai_turns = np.where(outc == "resolved", rng.integers(1, 3, n), rng.integers(1, 5, n))
@@ -357,7 +425,7 @@ def _messages(rng, ids, created_ts, dur, outc, cats, names, busy, with_sentiment
             seq.append(("customer", DETAIL.replace("{n}", str(40000 + i % 9999)), 0.0))
         if o == "human":
             for k in range(human_turns[i]):
-                seq.append(("human", HUMAN_REPLIES[(i + k) % 4].replace("{agent}", AGENTS[i % 6]), 0.3))
+                seq.append(("human", _human(k, human_turns[i], AGENTS[i % 6], name), 0.3))
                 if k < human_turns[i] - 1:
                     seq.append(("customer", CUSTOMER_NEUTRAL[(i + k) % 5], 0.0))
             seq.append(
@@ -369,7 +437,7 @@ def _messages(rng, ids, created_ts, dur, outc, cats, names, busy, with_sentiment
             )
         else:
             for k in range(ai_turns[i]):
-                step = STEPS[(i + k) % len(STEPS)]
+                step = STEPS[name][(i + k) % 3]
                 seq.append(("ai", AI_REPLIES[(i + k) % 4].replace("{step}", step), 0.2))
                 if k < ai_turns[i] - 1:
                     seq.append(("customer", CUSTOMER_NEUTRAL[(i + k) % 5], -0.05))
@@ -383,7 +451,7 @@ def _messages(rng, ids, created_ts, dur, outc, cats, names, busy, with_sentiment
                 seq.append(("customer", "I want to talk to a person", -0.3))
                 seq.append(("ai", HANDOFF, 0.0))
                 for k in range(human_turns[i]):
-                    seq.append(("human", HUMAN_REPLIES[(i + k) % 4].replace("{agent}", AGENTS[i % 6]), 0.3))
+                    seq.append(("human", _human(k, human_turns[i], AGENTS[i % 6], name), 0.3))
                 seq.append(
                     (
                         "customer",
