@@ -137,7 +137,8 @@ def quantile_boxes(stats: dict[str, dict[str, float]], title: str) -> go.Figure:
                 boxpoints=False,
             )
         )
-    fig.update_layout(title=title, yaxis={"title": f"{unit} (log scale)", "type": "log"}, showlegend=False, **LAYOUT)
+    yaxis = {"title": f"{unit} (log scale)", "type": "log", "dtick": 1, "tickformat": "~g"}  # 0.1, 1, 10, 100
+    fig.update_layout(title=title, yaxis=yaxis, showlegend=False, **LAYOUT)
     return fig
 
 
@@ -217,7 +218,7 @@ def p_chart(points: list[dict], sigma: float, title: str, alert_days: tuple = ()
         line={"width": 0},
         fill="tonexty",
         fillcolor="rgba(37,99,235,0.12)",
-        name=f"Baseline +- {sigma:g} SE",
+        name="Usual range",
     )
     fig.add_scatter(x=xs, y=base, mode="lines", name="Baseline", line={"color": GREY, "dash": "dot"})
     fig.add_scatter(x=xs, y=rate, mode="lines+markers", name="Day", line={"color": BLUE}, marker={"size": 4})
