@@ -29,14 +29,14 @@ PAGES = (
 )
 
 
-def _settled(page) -> None:
+def _settled(page, timeout: int = 120_000) -> None:
     """Wait until the script run is over (no running indicator) and the page has a title."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=120_000)
+    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_timeout(150)
     page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=120_000, polling=200
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout, polling=200
     )
-    page.locator("h1").first.wait_for(timeout=120_000)
+    page.locator("h1").first.wait_for(timeout=timeout)
 
 
 def upload(page, files: list[str], label: str = "Export files") -> None:
@@ -71,11 +71,17 @@ def visit_pages(page, pages: tuple[str, ...] = PAGES, base: str = "") -> Iterato
     """(page title, its visible text) for each page, reached by the sidebar navigation (one session), or by
     address when `base` is given (a phone-sized window hides the sidebar; each address opens a new session)."""
     for title in pages:
-        if base:
-            page.goto(f"{base}/{PATHS[title]}")
-        else:
-            page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
-        _settled(page)
+        for attempt in range(3):  # a click that lands while the previous run is still drawing can be lost
+            if base:
+                page.goto(f"{base}/{PATHS[title]}")
+            else:
+                page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
+            try:
+                _settled(page, timeout=40_000)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
         page.wait_for_timeout(250)  # charts draw after the script run
         _settled(page)
         yield title, page.locator('[data-testid="stMain"]').inner_text()
