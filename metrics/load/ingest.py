@@ -241,8 +241,8 @@ def load(
     if not keep_raw:  # nobody will re-map these files: free their text copies
         for raw in raws.values():
             q(db.con, f"DROP TABLE IF EXISTS {raw.table}")
-    for r in reports:
-        warnings += [f"{r.name}: {n}" for n in r.notes if "treated as human" in n or "not recognised" in n]
+    for st in staged:
+        warnings += [f"{st.raw.name}: {n}" for n in st.warnings]
     warnings += _conflict_warning(db)
     return LoadResult(reports, errors, warnings, skipped, unread)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from metrics.core.db import Database, ident, q, rows
 from metrics.core.errors import IngestError
@@ -53,6 +53,7 @@ class Staged:
     table: str  # stg_* table: canonical columns + extras + __file, __row, __ok
     extras: list[str]
     notes: list[str]
+    warnings: list[str] = field(default_factory=list)  # the notes that are also load warnings (JSON, Excel)
 
 
 def _date_order(db: Database, raw: RawFile, col: str, header: str, m: FileMapping) -> tuple[str | None, list[str]]:
@@ -98,6 +99,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
     con = db.con
     params = T.Params()
     notes: list[str] = []
+    warned: list[str] = []  # notes that are also warnings of the whole load
     fields = TABLES[m.table]
     idx = {h: i for i, h in enumerate(raw.headers)}
     decimal = m.decimal or raw.decimal
@@ -144,7 +146,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
                 val = params.bind("hb", m.handled_by or UNKNOWN_HANDLER)
                 outer.append(f"CAST({val} AS VARCHAR) AS handled_by")
                 if not m.handled_by:
-                    notes.append(
+                    warned.append(
                         "This export has no AI-handling column; all rows treated as human. "
                         "Upload your AI platform's export too, or map a column."
                     )
@@ -270,8 +272,8 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             q(con, f"ALTER TABLE {stg} DROP COLUMN {n}__z")
     _record_value_issues(db, raw.name, stg, errs, ts_checks, "conversation_updates" if m.merge else m.table)
     if "status" in m.columns and m.table == "conversations":
-        notes += _unrecognised_statuses(db, stg, m.columns["status"])
-    return Staged(raw, m, stg, extras, notes)
+        warned += _unrecognised_statuses(db, stg, m.columns["status"])
+    return Staged(raw, m, stg, extras, notes + warned, warned)
 
 
 def _unrecognised_statuses(db: Database, stg: str, header: str) -> list[str]:
