@@ -34,9 +34,16 @@ st.caption(
 
 ids = shown(s, IDS)
 n_label = "AI conversations" if has_ai(s) else "Human conversations"
-for segment, label in (("category", "Category"), ("channel", "Channel")):
+segments = [("category", "Category"), ("topic", "Topic"), ("channel", "Channel")]
+have = aggregate.segment_columns(s.db)
+for segment, label in [(c, lbl) for c, lbl in segments if c in have]:
     res = aggregate.compute(s.db, s.settings, ids, segment=segment)
     st.subheader(f"By {label.lower()}")
+    if segment == "topic":
+        st.caption(
+            "Topics are found in the customers' first messages (no tagging needed) and named by their most "
+            "distinctive words; see How we measure."
+        )
     table = results_table(res, ids, label, n_label)
     st.dataframe(table, hide_index=True, width="stretch", column_config=metric_columns(ids, n_label))
     if segment == "category" and has_ai(s):

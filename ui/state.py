@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
-from metrics.compute import sentiment, signals
+from metrics.compute import sentiment, signals, topics
 from metrics.compute.signals import SIGNAL_SETTINGS, SignalsInfo
 from metrics.core import db as dbmod
 from metrics.core.settings import Settings, by_stage
@@ -108,6 +108,7 @@ def _copy_of_the_sample(s: Session) -> bool:
         mappings: dict[str, FileMapping] = {}
         result = ingest.load(db, s.files, _DEFAULTS, mappings, raws=raws)
         sentiment.ensure_scores(db)
+        topics.ensure(db)
         _SAMPLE.update(tables=dbmod.snapshot(db, dbmod.table_names(db)), result=result, raws=raws, mappings=mappings)
         db.close()
     dbmod.restore(s.db, _SAMPLE["tables"])  # type: ignore[arg-type]
@@ -139,6 +140,9 @@ def current_signals(s: Session) -> SignalsInfo:
     """The signals relation for the current data and settings, rebuilt only when one of those changed."""
     key = (s.load_id, tuple(getattr(s.settings, k) for k in SIGNAL_SETTINGS))
     if key != s.signals_key or s.signals_info is None:
+        if s.settings.topics:
+            with st.spinner("Finding the topics customers ask about (once per dataset)"):
+                topics.ensure(s.db)
         s.signals_info = signals.compute(s.db, s.settings)
         s.signals_key = key
     return s.signals_info

@@ -248,6 +248,8 @@ def segment_columns(db: Database, table: str = SIGNALS) -> list[str]:
     """Columns a metric can be broken down by: the standard segments, then the file's extra columns."""
     standard = ["category", "channel", "handled_by", "account_segment", "week", "month", "load", "status"]
     have = columns(db.con, table)
+    if "topic" in have and rows(db.con, f"SELECT count(topic) > 0 FROM {table}")[0][0]:
+        standard.insert(1, "topic")
     known = {f.name for f in TABLES["conversations"]} | {"source_file", "source_row", "ended_at_derived", "end_known"}
     extras = [c for c in have if c not in known and c not in SIGNAL_COLUMNS]
     return [c for c in standard if c in have] + extras

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from metrics.compute import sentiment
+from metrics.compute import sentiment, topics
 from metrics.core import schedule as business_hours
 from metrics.core.db import Database, columns, ident, q, rows, table_exists
 from metrics.core.schema import NONE_KEY
@@ -144,6 +144,7 @@ flags AS (
         CASE WHEN issue_category IS NULL THEN '(none)'
              WHEN issue_category IN ('(none)', '__all__') THEN issue_category || ' (as written)'
              ELSE issue_category END AS category,
+        CAST(NULL AS VARCHAR) AS topic,  -- set from conversation_topics when topics were found (metrics.compute.topics)
         CAST(date_trunc('week', created_at) AS DATE) AS week,
         CAST(created_at AS DATE) AS day,
         strftime(created_at, '%Y-%m') AS month,
@@ -235,6 +236,11 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
     }
     q(db.con, sql, params)
     business_hours.apply(db, business_hours.parse(s.business_hours), table)
+    if s.topics and table_exists(db.con, topics.TABLE):
+        q(
+            db.con,
+            f"UPDATE {table} SET topic = t.topic FROM {topics.TABLE} t WHERE t.conversation_id = {table}.conversation_id",
+        )
     if table == TABLE:
         _report_implausible(db, s)
     _keep_filtered(db, s, table)

@@ -383,6 +383,7 @@ SIGNAL_COLUMNS = (
     "peak",
     "load",
     "category",
+    "topic",
     "week",
     "day",
     "month",

@@ -287,6 +287,14 @@ class Settings:
         "display",
         widget="targets",
     )
+    topics: bool = setting(
+        True,
+        "Find topics in the customers' first messages",
+        "Groups conversations by what the customer asked (no tagging needed); the topic is then a segment on "
+        "every page. Off: no topics (faster on very large files).",
+        "Loading",
+        "signals",
+    )
     currency: str = setting("USD", "Currency (ISO code)", "Shown with every money figure.", "Costs", "display")
     # Containment quality gates (SPEC: "quality gates toggleable in settings").
     containment_requires_no_low_csat: bool = setting(
@@ -363,9 +371,9 @@ def _coerce(name: str, value: Any) -> Any:
         if typ == "bool":
             if isinstance(value, str):
                 low = value.strip().lower()
-                if low not in ("true", "false", "1", "0", "yes", "no"):
+                if low not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
                     raise ValueError(value)
-                return low in ("true", "1", "yes")
+                return low in ("true", "1", "yes", "on")
             return bool(value)
         if typ == "int":
             f = float(value)

@@ -16,6 +16,7 @@ from metrics.compute import (
     monitoring,
     signals,
     targets,
+    topics,
 )
 from metrics.compute.stats import TestResult, bh_qvalues
 from metrics.core.db import Database, rows, scalar
@@ -226,6 +227,7 @@ def build_report(
         if not c.available:
             warnings.append(f"{c.family}: {c.detail}")
     warnings += checks.data_warnings(db, settings)
+    found = topics.ensure(db) if settings.topics else []
     if compute_signals:
         signals.compute(db, settings)
     results = aggregate.compute(db, settings, segment="issue_category")
@@ -245,6 +247,14 @@ def build_report(
             "data": data_block(db, settings),
             "metrics": {k: v.to_json() for k, v in overall.items()},
             "by_category": {seg: {k: v.to_json() for k, v in res.items()} for seg, res in sorted(results.items())},
+            "by_topic": {
+                seg: {k: v.to_json() for k, v in res.items()}
+                for seg, res in sorted(aggregate.compute(db, settings, segment="topic").items())
+                if seg != aggregate.ALL
+            }
+            if found
+            else {},
+            "topics": [t.to_json() for t in found],
             "comparisons": comparisons(db, overall, settings),
             "alerts": [a.to_json() for a in alerts],
             "insights": [i.to_json() for i in insights.find(db, settings, alerts)],

@@ -25,6 +25,8 @@ def test_report_on_the_sample_writes_the_data_block(tmp_path, capsys):
         "insights",
         "targets",
         "warnings",
+        "topics",
+        "by_topic",
     }
     d = rep["data"]
     assert d["conversations"] == d["ai_conversations"] + d["human_conversations"] > 15000

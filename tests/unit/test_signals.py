@@ -397,3 +397,75 @@ def test_filters_by_channel_and_by_a_segment_value(db):
     assert got == {}
     with pytest.raises(Exception, match="date_from must not be after date_to"):
         _filtered(db, date_from="2024-02-01", date_to="2024-01-01")
+
+
+def _planted_topics(n_per: int = 40, seed: int = 3) -> tuple[list[str], list[int]]:
+    """Three topics with their own words (refunds, passwords, deliveries), each message with filler words and
+    a word of another topic now and then."""
+    import random
+
+    rnd = random.Random(seed)
+    vocab = [
+        ["refund", "money back", "charged", "card", "payment"],
+        ["password", "reset", "login", "locked", "sign in"],
+        ["delivery", "parcel", "courier", "tracking", "shipped"],
+    ]
+    filler = ["please", "hello", "today", "still", "again", "really", "urgent", "thanks"]
+    texts, truth = [], []
+    for t, words in enumerate(vocab):
+        for _ in range(n_per):
+            w = rnd.sample(words, 3) + rnd.sample(filler, 2)
+            if rnd.random() < 0.2:
+                w.append(rnd.choice(vocab[(t + 1) % 3]))  # noise
+            rnd.shuffle(w)
+            texts.append(" ".join(w))
+            truth.append(t)
+    return texts, truth
+
+
+def test_topics_recover_planted_topics_and_are_named_by_their_words():
+    """Adjusted Rand index above 0.8 (1 = the planted grouping exactly, 0 = chance): with 20% of messages
+    carrying a word of another topic, a few may land elsewhere; below 0.8 the topics would mix visibly."""
+    from sklearn.metrics import adjusted_rand_score
+
+    from metrics.compute import topics
+
+    texts, truth = _planted_topics()
+    labels, found = topics.discover(texts, k=3)
+    assert adjusted_rand_score(truth, labels) > 0.8
+    names = " ".join(t.name for t in found)
+    assert all(
+        any(w in names for w in group)
+        for group in (["refund", "charged", "money"], ["password", "reset", "login"], ["delivery", "parcel", "courier"])
+    )
+    assert sum(t.conversations for t in found) == 120 and all(len(t.examples) == 2 for t in found)
+    again, found2 = topics.discover(texts, k=3)
+    assert (again == labels).all() and [t.name for t in found2] == [t.name for t in found]  # deterministic
+
+
+def test_topics_choose_their_number_and_become_a_segment(db):
+    from metrics.compute import aggregate, topics
+
+    texts, truth = _planted_topics()
+    _, found = topics.discover(texts)
+    assert len(found) == 3  # the silhouette picks the planted number
+    head = "conversation_id,customer_id,created_at,handled_by"
+    conv = [head] + [f"c{i},u{i},2024-01-01T10:{i % 60:02d}:00Z,ai" for i in range(len(texts))]
+    msgs = ["conversation_id,sent_at,author_type,text"] + [
+        f"c{i},2024-01-01T10:{i % 60:02d}:30Z,customer,{t}" for i, t in enumerate(texts)
+    ]
+    ingest.load(db, [("c.csv", "\n".join(conv).encode()), ("m.csv", "\n".join(msgs).encode())], Settings())
+    assert len(topics.ensure(db)) == 3
+    signals.compute(db, Settings())
+    assert "topic" in aggregate.segment_columns(db)
+    by = aggregate.compute(db, Settings(), ["deflection_rate"], segment="topic")
+    assert sorted(r["deflection_rate"].denominator for k, r in by.items() if k != aggregate.ALL) == [40, 40, 40]
+    signals.compute(db, Settings(topics=False))  # off: no topic segment
+    assert "topic" not in aggregate.segment_columns(db)
+
+
+def test_texts_without_common_words_give_no_topics_and_no_error():
+    from metrics.compute import topics
+
+    labels, found = topics.discover([f"unique{i} word{i}" for i in range(40)])
+    assert found == [] and len(labels) == 40
