@@ -19,6 +19,7 @@ KINDS = {
     "csat_dip": "CSAT dip in the latest weeks",
     "peak_quality": "Quality falls at peak load",
     "alert": "Recent alert",
+    "knowledge_gap": "Knowledge gap",
 }
 
 SIZE_HELP = (
@@ -42,6 +43,7 @@ class Insight:
     where: str = field(repr=False, default="false")  # SQL over the signals relation; user values bound
     params: dict = field(repr=False, default_factory=dict)
     title: str = ""  # the problem in a few words: "Billing dispute: the AI resolves 37% vs 64% elsewhere"
+    phrases: tuple[str, ...] = ()  # knowledge gaps: what the agents say that the AI does not
 
     @property
     def rank_size(self) -> float:

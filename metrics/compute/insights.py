@@ -29,6 +29,7 @@ from metrics.compute.findings import (
     sentiment_worsening,
     weak_categories,
 )
+from metrics.compute.gaps import knowledge_gaps, merge_gaps
 from metrics.core.db import Database
 from metrics.core.settings import Settings
 
@@ -49,8 +50,10 @@ def find(db: Database, s: Settings, alerts: list[monitoring.Alert] | None = None
         *sentiment_worsening(ctx),
         *csat_dips(ctx),
         *peak_quality(ctx),
+        *knowledge_gaps(ctx),
         *recent_alerts(ctx, found),
     ]
+    out = merge_gaps(db, out)
     return sorted(out, key=lambda i: (-i.rank_size, -i.impact_per_month, i.kind, i.segment))
 
 

@@ -12,12 +12,14 @@ from metrics.compute import (
     checks,
     efficiency,
     experience,
+    gaps,
     insights,
     monitoring,
     signals,
     targets,
     topics,
 )
+from metrics.compute.findings import months_live
 from metrics.compute.stats import TestResult, bh_qvalues
 from metrics.core.db import Database, rows, scalar
 from metrics.core.settings import Settings
@@ -255,6 +257,7 @@ def build_report(
             if found
             else {},
             "topics": [t.to_json() for t in found],
+            "knowledge_gaps": [g.to_json() for g in gaps.find(db, settings, months_live(db))] if found else [],
             "comparisons": comparisons(db, overall, settings),
             "alerts": [a.to_json() for a in alerts],
             "insights": [i.to_json() for i in insights.find(db, settings, alerts)],

@@ -131,7 +131,7 @@ def test_concurrent_users_each_see_only_their_own_numbers_and_downloads(browser,
     from bench.serve import app_server
 
     with app_server() as (url, proc):
-        out = run(url, proc.pid, browser, users=3, conversations=1500, folder=tmp_path)
+        out = run(url, proc.pid, browser, users=3, conversations=800, folder=tmp_path)
     assert out.isolation_ok
     assert out.rss_after_mb < 3000  # bounded: three sessions' databases and the sample
 

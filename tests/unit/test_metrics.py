@@ -210,7 +210,7 @@ def _load_random(records, s, order=None):
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(CONV, min_size=1, max_size=25), st.sampled_from([24, 72]))
 def test_rates_are_fractions_and_segments_add_up(records, w):
@@ -238,7 +238,7 @@ def test_rates_are_fractions_and_segments_add_up(records, w):
         db.close()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(CONV, min_size=2, max_size=20), st.randoms())
 def test_row_order_does_not_change_any_number(records, rnd):
     s = Settings()

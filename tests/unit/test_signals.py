@@ -469,3 +469,35 @@ def test_texts_without_common_words_give_no_topics_and_no_error():
 
     labels, found = topics.discover([f"unique{i} word{i}" for i in range(40)])
     assert found == [] and len(labels) == 40
+
+
+def test_a_planted_knowledge_gap_is_found_with_the_agents_words(db):
+    """Refund questions: the AI answers generically and 30 of 40 are handed over, where agents say they issued
+    the refund to the card; password questions: the AI resolves 35 of 40. The gap is the refund topic, its
+    phrases come from the agents' fix, not from greetings every agent writes."""
+    from metrics.compute import gaps, topics
+    from metrics.compute.findings import months_live
+
+    conv = ["conversation_id,customer_id,created_at,ended_at,handled_by,escalated,status"]
+    msgs = ["conversation_id,sent_at,author_type,text"]
+    asks = {"r": "I want a refund for my order, refund please", "p": "I forgot my password, reset my password"}
+    for t, failing in (("r", 30), ("p", 5)):
+        for i in range(40):
+            cid, day = f"{t}{i}", f"2024-01-{1 + i % 28:02d}"
+            esc = "true" if i < failing else "false"
+            conv.append(f"{cid},u{t}{i},{day}T10:00:00Z,{day}T10:30:00Z,ai,{esc},solved")
+            msgs.append(f'{cid},{day}T10:00:00Z,customer,"{asks[t]}"')
+            msgs.append(f"{cid},{day}T10:01:00Z,ai,Please see our help center article for this question")
+            if esc == "true":
+                fix = "I issued the refund to your card today" if t == "r" else "I reset the password link for you"
+                msgs.append(f"{cid},{day}T10:05:00Z,human,Hello there thanks for waiting. {fix}")
+    conv.append("z,uz,2024-04-01T10:00:00Z,2024-04-01T10:10:00Z,human,false,solved")  # closes every window
+    ingest.load(db, [("c.csv", "\n".join(conv).encode()), ("m.csv", "\n".join(msgs).encode())], Settings())
+    found = topics.ensure(db, k=2)
+    assert len(found) == 2
+    signals.compute(db, Settings())
+    got = gaps.find(db, Settings(), months_live(db))
+    assert len(got) == 1 and "refund" in got[0].topic
+    assert (got[0].failures, got[0].ai_conversations) == (30, 40)
+    assert any("refund" in p or "issued" in p or "card" in p for p in got[0].human_phrases[:3])
+    assert not any(p in ("hello", "thanks", "waiting") for p in got[0].human_phrases)
