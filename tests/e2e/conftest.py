@@ -11,9 +11,15 @@ from bench.serve import CHROMIUM, CHROMIUM_ARGS, app_server
 
 
 @pytest.fixture(scope="module")
-def server():
-    with app_server() as (url, _proc):
-        yield url
+def served():
+    """(url, server process) shared by the module's tests: one server start and one sample preparation."""
+    with app_server() as (url, proc):
+        yield url, proc
+
+
+@pytest.fixture(scope="module")
+def server(served):
+    return served[0]
 
 
 @pytest.fixture(scope="module")

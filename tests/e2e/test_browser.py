@@ -125,15 +125,15 @@ def test_download_the_excel_summary_and_open_it(server, browser, tmp_path):
                     assert "h]" not in c.number_format.split(";")[0] or ";" in c.number_format, (ws.title, c.coordinate)
 
 
-def test_concurrent_users_each_see_only_their_own_numbers_and_downloads(browser, tmp_path):
-    """Three users upload different files at the same time (bench/load_test.py with 3 users)."""
+def test_concurrent_users_each_see_only_their_own_numbers_and_downloads(served, browser, tmp_path):
+    """Three users upload different files at the same time (bench/load_test.py with 3 users), on the module's
+    server (other tests' sessions live there too, as on a real server)."""
     from bench.load_test import run
-    from bench.serve import app_server
 
-    with app_server() as (url, proc):
-        out = run(url, proc.pid, browser, users=3, conversations=800, folder=tmp_path)
+    url, proc = served
+    out = run(url, proc.pid, browser, users=3, conversations=800, folder=tmp_path)
     assert out.isolation_ok
-    assert out.rss_after_mb < 3000  # bounded: three sessions' databases and the sample
+    assert out.rss_after_mb < 3000  # bounded: the sessions' databases and the sample
 
 
 def test_drill_down_download_has_every_conversation_behind_the_number(server, browser, tmp_path):
