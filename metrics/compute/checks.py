@@ -134,14 +134,7 @@ def has_ai(db: Database) -> bool:
 
 def categories(db: Database, limit: int = 500) -> list[str]:
     """The issue categories in the data (for choosing the ones that need a human), first `limit` by name."""
-    return [
-        r[0]
-        for r in rows(
-            db.con,
-            "SELECT DISTINCT issue_category FROM conversations WHERE issue_category IS NOT NULL ORDER BY 1 LIMIT $n",
-            {"n": limit},
-        )
-    ]
+    return [v for v in values_of(db, "category", limit) if v != NONE_KEY]
 
 
 def filter_columns(db: Database) -> list[str]:

@@ -45,11 +45,8 @@ class Gap:
     @property
     def excess_per_month(self) -> float:
         """Failures a month beyond the other topics' rate: what fixing the gap could win back."""
-        return (
-            max(0.0, self.failures - self.rest_rate * self.ai_conversations)
-            * self.failures_per_month
-            / max(self.failures, 1)
-        )
+        months = self.failures / self.failures_per_month if self.failures_per_month else 1.0
+        return max(0.0, self.failures - self.rest_rate * self.ai_conversations) / months
 
     def to_json(self) -> dict:
         return {
