@@ -89,13 +89,14 @@ base AS (
                  CASE WHEN c.first_reply_minutes BETWEEN -1e8 AND 1e8
                       THEN c.created_at + to_microseconds(CAST(c.first_reply_minutes * 60e6 AS BIGINT)) END,
                  msg.first_reply_at) AS first_reply_at,
-        min(c.created_at) OVER (PARTITION BY c.customer_id, c.issue_category ORDER BY c.created_at
+        min(c.created_at) OVER (PARTITION BY c.customer_id, {issue_key} ORDER BY c.created_at
             RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING) AS next_same_topic_at,
         min(c.created_at) FILTER (WHERE c.handled_by = 'human') OVER (PARTITION BY c.customer_id ORDER BY c.created_at
             RANGE BETWEEN INTERVAL 1 MICROSECOND FOLLOWING AND UNBOUNDED FOLLOWING) AS next_human_at,
         l.open_now + CASE WHEN c.handled_by = 'ai' AND c.ended_at <= c.created_at THEN 1 ELSE 0 END AS concurrency,
         b.data_end,
-        a.segment AS account_segment
+        a.segment AS account_segment,
+        tp.topic
     FROM conv c
     CROSS JOIN bounds b
     LEFT JOIN msg USING (conversation_id)
@@ -103,6 +104,7 @@ base AS (
     LEFT JOIN {text_scores} ts1 ON ts1.text = msg.t_first
     LEFT JOIN {text_scores} ts2 ON ts2.text = msg.t_last
     LEFT JOIN accounts a ON a.account_id = c.account_id
+    LEFT JOIN {topic_of} tp USING (conversation_id)
 )
 SELECT * FROM base
 """
@@ -144,7 +146,6 @@ flags AS (
         CASE WHEN issue_category IS NULL THEN '(none)'
              WHEN issue_category IN ('(none)', '__all__') THEN issue_category || ' (as written)'
              ELSE issue_category END AS category,
-        CAST(NULL AS VARCHAR) AS topic,  -- set from conversation_topics when topics were found (metrics.compute.topics)
         CAST(date_trunc('week', created_at) AS DATE) AS week,
         CAST(created_at AS DATE) AS day,
         strftime(created_at, '%Y-%m') AS month,
@@ -205,14 +206,17 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
     """
     sentiment.ensure_scores(db)
     base = BASE  # one per dataset, shared by every window's table (FCR at 24 h and 72 h, the app's own)
-    key = (s.as_of, s.excluded_customers)
-    if db.memo.get("signals_base") != key or not table_exists(db.con, base):
+    topic_of, topic_params = topics.relation(db, s)
+    key = (s.as_of, s.excluded_customers, s.same_issue, topic_of, tuple(topic_params.items()))
+    if db.memo.get("signals_base") != str(key) or not table_exists(db.con, base):
         q(
             db.con,
-            BASE_SQL.format(base=base, text_scores=sentiment.TABLE),
-            {"as_of": s.as_of or None, "excluded": list(s.excluded_customers) or [""]},
+            BASE_SQL.format(
+                base=base, text_scores=sentiment.TABLE, topic_of=topic_of, issue_key=_issue_key(s, bool(topic_params))
+            ),
+            {"as_of": s.as_of or None, "excluded": list(s.excluded_customers) or [""]} | topic_params,
         )
-        db.memo["signals_base"] = key
+        db.memo["signals_base"] = str(key)
     sql = SQL.format(
         table=table,
         base=base,
@@ -236,11 +240,6 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
     }
     q(db.con, sql, params)
     business_hours.apply(db, business_hours.parse(s.business_hours), table)
-    if s.topics and table_exists(db.con, topics.TABLE):
-        q(
-            db.con,
-            f"UPDATE {table} SET topic = t.topic FROM {topics.TABLE} t WHERE t.conversation_id = {table}.conversation_id",
-        )
     if table == TABLE:
         _report_implausible(db, s)
     _keep_filtered(db, s, table)
@@ -251,6 +250,15 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
         {"q": s.peak_percentile / 100},
     )[0]
     return SignalsInfo(data_end, threshold, n, pending)
+
+
+def _issue_key(s: Settings, has_topics: bool) -> str:
+    """What makes a later conversation the same issue (setting same_issue); the category without topics."""
+    if s.same_issue == "category" or not has_topics:
+        return "c.issue_category"
+    if s.same_issue == "topic":
+        return "tp.topic"
+    return "coalesce('category: ' || c.issue_category, 'topic: ' || tp.topic)"
 
 
 def _keep_filtered(db: Database, s: Settings, table: str) -> None:

@@ -6,20 +6,25 @@ on a fixed sample (between MIN_TOPICS and MAX_TOPICS), unless the caller sets it
 most distinctive terms (class-based TF-IDF: a term's weight in the topic against its weight over all topics)
 and shown with the two messages nearest its centre. Computed once per dataset and kept in two tables:
 `topics` (one row per topic) and `conversation_topics` (conversation_id -> topic name), which the signals join
-as the segment `topic`.
+as the segment `topic`. A ticket's subject line, where the export has one, is read with its first message (a
+helpdesk export without messages gets its topics from the subjects alone). The user can rename topics and merge
+them by giving two the same name (setting `topic_names`); the names apply everywhere the topic is shown.
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
 from sklearn.cluster import KMeans
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics import silhouette_score
 
 from metrics.core.db import Database, q, rows, table_exists
+from metrics.core.settings import Settings
 
 TABLE = "conversation_topics"
 TOPICS = "topics"
@@ -28,12 +33,21 @@ MIN_CONVERSATIONS = 30  # fewer first messages than this: no topics
 SAMPLE = 1500  # messages the number of topics is chosen on
 SEED = 0
 
-# The first customer message of each inbound conversation with text.
+# Each inbound conversation's subject line and first customer message, where it has either.
 _FIRST = """
-SELECT m.conversation_id, arg_min(m.text, m.seq) AS text
-FROM messages m JOIN conversations c USING (conversation_id)
-WHERE m.author_type = 'customer' AND m.text IS NOT NULL AND length(trim(m.text)) > 0 AND c.direction = 'inbound'
-GROUP BY 1 ORDER BY 1
+WITH first AS (
+    SELECT conversation_id, arg_min(text, seq) AS text FROM messages
+    WHERE author_type = 'customer' AND text IS NOT NULL AND length(trim(text)) > 0
+    GROUP BY 1
+)
+SELECT c.conversation_id, concat_ws(' ', nullif(trim(c.subject), ''), f.text) AS text
+FROM conversations c LEFT JOIN first f USING (conversation_id)
+WHERE c.direction IS DISTINCT FROM 'outbound' AND (f.text IS NOT NULL OR length(trim(c.subject)) > 0)
+ORDER BY 1
+"""
+_SUBJECTS_ONLY = """
+SELECT conversation_id, trim(subject) FROM conversations
+WHERE direction IS DISTINCT FROM 'outbound' AND length(trim(subject)) > 0 ORDER BY 1
 """
 
 
@@ -44,6 +58,7 @@ class Topic:
     terms: list[str]
     conversations: int
     examples: list[str]
+    found_as: tuple[str, ...] = ()  # the names the topics were found under, when the user renamed or merged them
 
     def to_json(self) -> dict:
         return {
@@ -52,7 +67,51 @@ class Topic:
             "terms": self.terms,
             "conversations": self.conversations,
             "examples": self.examples,
+            "found_as": list(self.found_as or (self.name,)),
         }
+
+
+def renames(s: Settings) -> dict[str, str]:
+    """The user's names: found name -> their name (topic_names = found name=your name)."""
+    out = {}
+    for item in s.topic_names:
+        found, _, name = item.partition("=")
+        if found.strip() and name.strip():
+            out[found.strip()] = name.strip()
+    return out
+
+
+def named(found: list[Topic], s: Settings) -> list[Topic]:
+    """The topics under the user's names: topics given one name become one (sizes add up), biggest first."""
+    names = renames(s)
+    groups: dict[str, list[Topic]] = {}
+    for t in found:
+        groups.setdefault(names.get(t.name, t.name), []).append(t)
+    out = []
+    for name, parts in groups.items():
+        terms = list(dict.fromkeys(term for p in parts for term in p.terms))
+        examples = [e for p in parts for e in p.examples][:2] if len(parts) == 1 else [p.examples[0] for p in parts]
+        out.append(
+            Topic(
+                min(p.topic_id for p in parts),
+                name,
+                terms[:8],
+                sum(p.conversations for p in parts),
+                examples[:3],
+                tuple(p.name for p in parts),
+            )
+        )
+    return sorted(out, key=lambda t: (-t.conversations, t.topic_id))
+
+
+def relation(db: Database, s: Settings) -> tuple[str, dict]:
+    """SQL for (conversation_id, topic) under the user's names, and its parameters; empty without topics."""
+    if not (s.topics and table_exists(db.con, TABLE)):
+        return "(SELECT CAST(NULL AS VARCHAR) AS conversation_id, CAST(NULL AS VARCHAR) AS topic WHERE false)", {}
+    names = renames(s)
+    sql = f"""(SELECT t.conversation_id, coalesce(n.name, t.topic) AS topic FROM {TABLE} t
+               LEFT JOIN (SELECT unnest($t_found) AS found, unnest($t_name) AS name) n ON n.found = t.topic)"""
+    return sql, {"t_found": list(names) or [""], "t_name": list(names.values()) or [""]}
 
 
 def _choose_k(x, n: int) -> int:
@@ -66,7 +125,9 @@ def _choose_k(x, n: int) -> int:
 
     def score(k: int) -> float:
         if k not in scores:
-            labels = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit_predict(sample)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                labels = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit_predict(sample)
             ok = len(set(labels)) > 1
             scores[k] = silhouette_score(sample, labels, metric="cosine", random_state=SEED) if ok else -1.0
         return scores[k]
@@ -78,24 +139,37 @@ def _choose_k(x, n: int) -> int:
     return min(k for k in sorted(scores) if scores[k] >= peak - 0.02)
 
 
+FIT = 20_000  # texts the words and the groups are learnt from (a fixed sample); every text is then assigned
+
+
 def discover(texts: list[str], k: int | None = None) -> tuple[np.ndarray, list[Topic]]:
-    """Labels (one per text) and the topics, named by their distinctive terms, biggest first."""
+    """Labels (one per text) and the topics, named by their distinctive terms, biggest first.
+
+    Learnt on at most FIT texts (a fixed random sample), then every text goes to its nearest topic: the same
+    answer at any size, and a million messages take seconds more, not minutes.
+    """
     vec = TfidfVectorizer(
         ngram_range=(1, 2), min_df=2, max_df=0.5, stop_words="english", sublinear_tf=True, max_features=20_000
     )
+    fit = np.arange(len(texts))
+    if len(texts) > FIT:
+        fit = np.sort(np.random.default_rng(SEED).choice(len(texts), size=FIT, replace=False))
     try:
-        x = vec.fit_transform(texts)
+        x_fit = vec.fit_transform([texts[i] for i in fit])
     except ValueError:  # no word left after dropping the rare and the ubiquitous ones: no topics to find
         return np.zeros(len(texts), dtype=int), []
-    if x.shape[1] == 0:
+    if x_fit.shape[1] == 0:
         return np.zeros(len(texts), dtype=int), []
-    k = k or _choose_k(x, len(texts))
-    km = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit(x)
-    labels = km.labels_
+    k = k or _choose_k(x_fit, x_fit.shape[0])
+    with warnings.catch_warnings():  # fewer distinct texts than topics: the empty topics are dropped below
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        km = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit(x_fit)
+    x = x_fit if len(fit) == len(texts) else vec.transform(texts)
+    labels = km.labels_ if len(fit) == len(texts) else km.predict(x)
     terms = np.asarray(vec.get_feature_names_out())
     overall = np.asarray(x.mean(axis=0)).ravel() + 1e-9
     sizes = np.bincount(labels, minlength=k)
-    order = np.argsort(-sizes, kind="stable")  # biggest topic first; ids follow this order
+    order = [c for c in np.argsort(-sizes, kind="stable") if sizes[c]]  # biggest topic first; ids follow it
     renumber = {int(old): new for new, old in enumerate(order)}
     topics = []
     for old in order:
@@ -114,7 +188,7 @@ def ensure(db: Database, k: int | None = None) -> list[Topic]:
     """The dataset's topics, computed once (kept in `topics` and `conversation_topics`)."""
     if table_exists(db.con, TABLE):
         return load(db)
-    first = rows(db.con, _FIRST) if table_exists(db.con, "messages") else []
+    first = rows(db.con, _FIRST if table_exists(db.con, "messages") else _SUBJECTS_ONLY)
     ids = [r[0] for r in first]
     texts = [r[1] for r in first]
     labels, found = (np.zeros(0, dtype=int), []) if len(texts) < MIN_CONVERSATIONS else discover(texts, k)

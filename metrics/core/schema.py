@@ -75,6 +75,13 @@ CONVERSATION_FIELDS: tuple[Field, ...] = (
         "category, topic, intent, issue_type, ticket_category, contact_reason, reason, issue",
         "topic or intent",
     ),
+    _f(
+        "subject",
+        "text",
+        False,
+        "title, ticket_subject, conversation_subject, source_subject, email_subject, subject_line",
+        "the ticket's subject line (topics are found in it and the first customer message)",
+    ),
     _f("channel", "text", False, "via, source, medium"),
     _f("account_id", "text", False, "account, organization_id, org_id, company_id, organization, company"),
     _f("first_response_at", "timestamp", False, "first_reply_at, first_responded_at, first_response"),

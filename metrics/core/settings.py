@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, fields
 from typing import Any
 
 from metrics.core.errors import SettingsError
-from metrics.core.settings_meta import CSAT, MINUTES, MONEY, SENTIMENT, WINDOW, Meta, setting, validate
+from metrics.core.settings_meta import CSAT, MINUTES, MONEY, SENTIMENT, WINDOW, Meta, coerce, setting, validate
 
 
 @dataclass(frozen=True)
@@ -20,6 +19,17 @@ class Settings:
         "Windows",
         "signals",
         **WINDOW,
+    )
+    same_issue: str = setting(
+        "category",
+        "A return is on the same",
+        "What makes a later conversation of the same customer a return: the same category (uncategorised matches "
+        "uncategorised), the same topic found in the text, or both (the category where there is one, the topic "
+        "where there is none: for exports where most tickets have no category).",
+        "Windows",
+        "signals",
+        url=True,
+        choices=(("category", "category"), ("topic", "topic"), ("both", "category, else topic")),
     )
     ticket_window_hours: float = setting(
         24.0,
@@ -295,6 +305,15 @@ class Settings:
         "Loading",
         "signals",
     )
+    topic_names: tuple[str, ...] = setting(
+        (),
+        "Topic names",
+        "Your names for the topics found, as found name=your name; topics given the same name are merged "
+        "(set on the Topics page).",
+        "",
+        "signals",
+        widget="topic_names",
+    )
     currency: str = setting("USD", "Currency (ISO code)", "Shown with every money figure.", "Costs", "display")
     # Containment quality gates (SPEC: "quality gates toggleable in settings").
     containment_requires_no_low_csat: bool = setting(
@@ -365,44 +384,12 @@ def in_group(group: str) -> tuple[str, ...]:
 _DEFAULTS = Settings()
 
 
-def _coerce(name: str, value: Any) -> Any:
-    typ = FIELD_TYPES[name]
-    try:
-        if typ == "bool":
-            if isinstance(value, str):
-                low = value.strip().lower()
-                if low not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
-                    raise ValueError(value)
-                return low in ("true", "1", "yes", "on")
-            return bool(value)
-        if typ == "int":
-            f = float(value)
-            if f != int(f):
-                raise ValueError(value)
-            return int(f)
-        if typ == "float":
-            f = float(value)
-            if f != f or f in (float("inf"), float("-inf")):
-                raise ValueError(value)
-            return f
-        if typ.startswith("tuple"):
-            if isinstance(value, str):
-                text = value.strip()
-                items = json.loads(text) if text.startswith("[") else text.split(",")
-            else:
-                items = list(value)
-            return tuple(str(i).strip() for i in items if str(i).strip())
-        return "" if value is None else str(value).strip()
-    except (ValueError, TypeError, json.JSONDecodeError):
-        raise SettingsError(f"Setting {name} = {value!r} is not a valid {typ}.") from None
-
-
 def from_dict(values: dict[str, Any]) -> Settings:
     """Build validated settings from a dict (TOML, query parameters, --set pairs)."""
     unknown = sorted(set(values) - set(FIELD_TYPES))
     if unknown:
         raise SettingsError(f"Unknown setting {unknown[0]!r}; known settings: {', '.join(FIELD_TYPES)}.")
-    s = Settings(**{k: _coerce(k, v) for k, v in values.items()})
+    s = Settings(**{k: coerce(k, v, FIELD_TYPES[k]) for k, v in values.items()})
     s = dataclasses.replace(s, currency=s.currency.upper())
     validate(s, META)
     return s

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,7 @@ class Meta:
     unit: str = ""  # hours | days | minutes | currency | score | sentiment | percentile | ...
     url: bool = False  # kept in the page address, so a view can be shared
     widget: str = ""  # "" (from the type) | timezone | categories
+    choices: tuple[tuple[str, str], ...] = ()  # (value, words) for a setting that takes one of a few values
 
 
 def setting(default: Any, label: str, help: str, group: str, stage: str, **kw: Any) -> Any:
@@ -47,6 +49,8 @@ def validate(s: Any, meta: dict[str, Meta]) -> None:
 
     for name, m in meta.items():
         v = getattr(s, name)
+        if m.choices and v not in dict(m.choices):
+            raise SettingsError(f"{name} ({m.label}) must be one of {', '.join(c for c, _ in m.choices)}; it is {v!r}.")
         if m.lo is not None and not (m.lo <= v <= m.hi):
             unit = "" if m.unit in ("", "currency") else f" {m.unit}"
             raise SettingsError(f"{name} ({m.label}) must be between {m.lo:,g} and {m.hi:,g}{unit}; it is {v:,g}.")
@@ -76,6 +80,10 @@ def validate(s: Any, meta: dict[str, Meta]) -> None:
             eq = ""
         if not eq or not name.strip():
             raise SettingsError(f"targets: {item!r} is not metric=value (for example true_resolution_rate=0.7).")
+    for item in s.topic_names:
+        found, eq, name = item.partition("=")
+        if not eq or not found.strip() or not name.strip():
+            raise SettingsError(f"topic_names: {item!r} is not 'found name=your name'.")
     for name in ("date_from", "date_to"):
         if getattr(s, name):
             try:
@@ -88,3 +96,35 @@ def validate(s: Any, meta: dict[str, Meta]) -> None:
             dt.datetime.fromisoformat(s.as_of)
         except ValueError:
             raise SettingsError(f"as_of {s.as_of!r} is not a date or timestamp (ISO 8601).") from None
+
+
+def coerce(name: str, value: Any, typ: str) -> Any:
+    """A value from text (TOML, the URL, --set) as the setting's type; SettingsError when it is not one."""
+    try:
+        if typ == "bool":
+            if isinstance(value, str):
+                low = value.strip().lower()
+                if low not in ("true", "false", "1", "0", "yes", "no", "on", "off"):
+                    raise ValueError(value)
+                return low in ("true", "1", "yes", "on")
+            return bool(value)
+        if typ == "int":
+            f = float(value)
+            if f != int(f):
+                raise ValueError(value)
+            return int(f)
+        if typ == "float":
+            f = float(value)
+            if f != f or f in (float("inf"), float("-inf")):
+                raise ValueError(value)
+            return f
+        if typ.startswith("tuple"):
+            if isinstance(value, str):
+                text = value.strip()
+                items = json.loads(text) if text.startswith("[") else text.split(",")
+            else:
+                items = list(value)
+            return tuple(str(i).strip() for i in items if str(i).strip())
+        return "" if value is None else str(value).strip()
+    except (ValueError, TypeError, json.JSONDecodeError):
+        raise SettingsError(f"Setting {name} = {value!r} is not a valid {typ}.") from None

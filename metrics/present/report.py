@@ -15,6 +15,7 @@ from metrics.compute import (
     gaps,
     insights,
     monitoring,
+    questions,
     signals,
     targets,
     topics,
@@ -256,8 +257,9 @@ def build_report(
             }
             if found
             else {},
-            "topics": [t.to_json() for t in found],
+            "topics": [t.to_json() for t in topics.named(found, settings)],
             "knowledge_gaps": [g.to_json() for g in gaps.find(db, settings, months_live(db))] if found else [],
+            "unanswered_questions": [g.to_json() for g in questions.unanswered(db, settings)],
             "comparisons": comparisons(db, overall, settings),
             "alerts": [a.to_json() for a in alerts],
             "insights": [i.to_json() for i in insights.find(db, settings, alerts)],

@@ -28,6 +28,7 @@ def test_report_on_the_sample_writes_the_data_block(tmp_path, capsys):
         "topics",
         "by_topic",
         "knowledge_gaps",
+        "unanswered_questions",
     }
     d = rep["data"]
     assert d["conversations"] == d["ai_conversations"] + d["human_conversations"] > 15000

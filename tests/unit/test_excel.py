@@ -48,11 +48,16 @@ def test_workbook_sheets_and_summary_values_equal_the_json(sample_outputs):
         "Efficiency",
         "Experience",
         "Business impact",
+        "Topics",
         "Comparisons",
         "Alerts",
         "Data quality",
         "Settings",
     ]
+    topics = wb["Topics"]  # the first table: one row per topic, as in the JSON
+    got = [(r[0], r[1]) for r in topics.iter_rows(min_row=3, max_row=2 + len(report["topics"]), values_only=True)]
+    assert got == [(t["name"], t["conversations"]) for t in report["topics"]]
+    assert any(c.value == report["knowledge_gaps"][0]["sentence"] for row in topics.iter_rows() for c in row)
     ws = wb["Summary"]
     header = [c.value for c in ws[5]]
     col = {h: i for i, h in enumerate(header)}

@@ -1,0 +1,76 @@
+"""Unanswered questions (issue 20): what customers asked in AI conversations that then failed, grouped, most
+asked first.
+
+A question is a customer message with a question mark, or one that starts with a question word (how, what, can,
+...). Only matured AI conversations that were not truly resolved count (escalated, came back, follow-up ticket,
+negative end, silent exit, not closed). The questions are grouped like topics (metrics.compute.topics:
+TF-IDF, k-means, named by their distinctive words); each group counts the failed conversations that asked it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from metrics.compute import topics
+from metrics.compute.signals import SIGNAL_SETTINGS
+from metrics.compute.signals import TABLE as SIGNALS
+from metrics.core.db import Database, rows, table_exists
+from metrics.core.settings import Settings
+
+MIN_QUESTIONS = 30  # fewer questions than this: too few to group
+LIMIT = 200_000  # the newest questions read; more only repeat what these say
+# RE2 (DuckDB's regex engine) runs in linear time; the pattern is a fixed word list.
+_ASKS = r"^\s*(how|what|why|where|when|which|who|can|could|is|are|do|does|did|will|would|should|may)\b"
+
+
+@dataclass(frozen=True)
+class Question:
+    question: str  # the group's name: its most distinctive words
+    conversations: int  # failed AI conversations that asked it
+    share: float  # of the failed AI conversations that asked any question
+    terms: list[str]
+    examples: list[str]
+    example_ids: list[str]
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "conversations": self.conversations,
+            "share": self.share,
+            "terms": self.terms,
+            "examples": self.examples,
+            "example_ids": self.example_ids,
+        }
+
+
+def unanswered(db: Database, s: Settings) -> list[Question]:
+    """The groups of questions asked in failed AI conversations, most asked first; remembered per data and
+    settings. Needs the signals relation for these settings."""
+    if not table_exists(db.con, "messages") or not table_exists(db.con, SIGNALS):
+        return []
+    key = ("unanswered_questions", tuple(getattr(s, k) for k in SIGNAL_SETTINGS))
+    if key not in db.memo:
+        db.memo[key] = _unanswered(db)
+    return db.memo[key]
+
+
+def _unanswered(db: Database) -> list[Question]:
+    asked = rows(
+        db.con,
+        f"""SELECT m.conversation_id, m.text FROM messages m JOIN {SIGNALS} s USING (conversation_id)
+            WHERE s.is_ai AND s.matured AND NOT s.truly_resolved AND m.author_type = 'customer'
+              AND m.text IS NOT NULL AND (contains(m.text, '?') OR regexp_matches(lower(m.text), $asks))
+            ORDER BY s.created_at DESC, m.conversation_id, m.seq LIMIT $limit""",
+        {"asks": _ASKS, "limit": LIMIT},
+    )
+    if len(asked) < MIN_QUESTIONS:
+        return []
+    labels, found = topics.discover([t for _, t in asked])
+    if not found:
+        return []
+    askers = len({c for c, _ in asked})
+    out = []
+    for t in found:
+        ids = list(dict.fromkeys(c for (c, _), label in zip(asked, labels) if label == t.topic_id))
+        out.append(Question(t.name, len(ids), len(ids) / askers, t.terms, t.examples, ids[:3]))
+    return sorted(out, key=lambda g: (-g.conversations, g.question))

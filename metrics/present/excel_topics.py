@@ -1,0 +1,86 @@
+"""The Excel summary's Topics sheet: the topics found (under the user's names), the knowledge gaps and the
+questions the AI left unanswered, from the JSON report."""
+
+from __future__ import annotations
+
+from openpyxl import Workbook
+
+from metrics.present.cells import finish, put, table
+from metrics.present.formatting import EXCEL_FORMATS
+
+RATE = EXCEL_FORMATS["rate"]
+
+
+def topics_sheet(wb: Workbook, report: dict) -> None:
+    """One sheet, three tables; left out when the data gave no topics."""
+    if not report.get("topics"):
+        return
+    ws = wb.create_sheet("Topics")
+    by = report.get("by_topic", {})
+
+    def rate(topic: str, mid: str) -> float | None:
+        return by.get(topic, {}).get(mid, {}).get("value")
+
+    put(ws, 1, 1, "Topics found in what customers wrote (no tagging needed), under the names set in the app.")
+    rows = [
+        [
+            t["name"],
+            t["conversations"],
+            rate(t["name"], "true_resolution_rate"),
+            rate(t["name"], "deflection_rate"),
+            ", ".join(t["terms"]),
+            " + ".join(t.get("found_as", [])) if t.get("found_as", [t["name"]]) != [t["name"]] else "",
+            t["examples"][0] if t["examples"] else "",
+        ]
+        for t in report["topics"]
+    ]
+    end = table(
+        ws,
+        2,
+        ["Topic", "Conversations", "Truly resolved (AI)", "Deflected (AI)", "Distinctive words", "Found as", "Example"],
+        rows,
+        [None, "#,##0", RATE, RATE, None, None, None],
+    )
+    first_end = end - 1
+    gaps = [
+        [
+            g["topic"],
+            g["failures_per_month"],
+            g["failures"],
+            g["ai_conversations"],
+            ", ".join(g["human_phrases"]),
+            ", ".join(g["ai_phrases"]),
+            g["sentence"],
+        ]
+        for g in report.get("knowledge_gaps", [])
+    ]
+    put(ws, end + 1, 1, "Knowledge gaps: topics where the AI fails clearly more often than in the others.")
+    end = table(
+        ws,
+        end + 2,
+        [
+            "Topic",
+            "AI failures a month",
+            "AI failures",
+            "AI conversations",
+            "What the agents write",
+            "What the AI writes",
+            "In plain words",
+        ],
+        gaps,
+        [None, "#,##0", "#,##0", "#,##0", None, None, None],
+    )
+    if not gaps:
+        put(ws, end, 1, "No topic where the AI fails clearly more often than elsewhere.")
+        end += 1
+    asked = [
+        [g["question"], g["conversations"], g["share"], g["examples"][0] if g["examples"] else ""]
+        for g in report.get("unanswered_questions", [])
+    ]
+    put(ws, end + 1, 1, "Questions customers asked in AI conversations that were not truly resolved.")
+    end = table(
+        ws, end + 2, ["Question about", "Conversations", "Share of them", "Example"], asked, [None, "#,##0", RATE, None]
+    )
+    if not asked:
+        put(ws, end, 1, "Too few questions in failed AI conversations to group.")
+    finish(ws, 2, {1: 36, 5: 50, 6: 40, 7: 80}, last_row=first_end)
