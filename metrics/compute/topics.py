@@ -120,7 +120,8 @@ def _choose_k(x, n: int) -> int:
     rng = np.random.default_rng(SEED)
     idx = np.sort(rng.choice(n, size=min(n, SAMPLE), replace=False))
     sample = x[idx]
-    top = min(MAX_TOPICS, len(idx) - 1)
+    # at most sqrt(n/2) topics (a common rule of thumb): a few dozen texts give a few topics, not a dozen pairs
+    top = min(MAX_TOPICS, len(idx) - 1, max(MIN_TOPICS, int((len(idx) / 2) ** 0.5)))
     scores: dict[int, float] = {}
 
     def score(k: int) -> float:

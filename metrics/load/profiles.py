@@ -75,6 +75,7 @@ PROFILES: tuple[Profile, ...] = (
         ("id", "created_at", "via", "requester_id|requester|requester_email"),
         {
             "conversation_id": "id",
+            "subject": "subject",
             "customer_id": "requester_id|requester_email|requester",
             "account_id": "organization",
             "channel": "via",
@@ -103,6 +104,7 @@ PROFILES: tuple[Profile, ...] = (
         ("id", "requester_id", "created_at", "via_channel", "ticket_form_id|submitter_id"),
         {
             "conversation_id": "id",
+            "subject": "subject",
             "customer_id": "requester_id",
             "account_id": "organization_id",
             "channel": "via_channel",
@@ -223,6 +225,7 @@ PROFILES: tuple[Profile, ...] = (
         ("id", "created_at", "source_author_id", "source_delivered_as", "fivetran_active|updated_at"),
         {
             "conversation_id": "id",
+            "subject": "source_subject",
             "customer_id": "source_author_id",
             "account_id": "company_id",
             "channel": "source_type",
@@ -272,6 +275,7 @@ PROFILES: tuple[Profile, ...] = (
         ("ticket_id", "created_time", "status", "source|priority"),
         {
             "conversation_id": "ticket_id",
+            "subject": "subject",
             "customer_id": "contact_id|email|full_name|requester_email|requester",
             "account_id": "company_name",
             "channel": "source",
@@ -305,6 +309,7 @@ PROFILES: tuple[Profile, ...] = (
         ("number", "createdat|created_at", "mailboxid|mailbox_id|mailbox"),
         {
             "conversation_id": "id|number",
+            "subject": "subject",
             "customer_id": "primarycustomer_email|customer_email|primarycustomer_id|customer_id|customer",
             "channel": "type",
             "issue_category": "tags|tag",
@@ -336,6 +341,7 @@ PROFILES: tuple[Profile, ...] = (
         ("case_number|casenumber", "date_time_opened|createddate|created_date"),
         {
             "conversation_id": "id|case_id|case_number|casenumber",
+            "subject": "subject",
             "customer_id": "contact_id|contactid|contact_name|contact_email|contactemail|suppliedemail|web_email",
             "account_id": "account_id|accountid|account_name",
             "channel": "case_origin|origin",
@@ -367,6 +373,7 @@ PROFILES: tuple[Profile, ...] = (
         ("created_datetime", "channel", "tags"),
         {
             "conversation_id": "id|ticket_id",
+            "subject": "subject",
             "customer_id": "customer_email|customer_id|customer",
             "channel": "channel",
             "created_at": "created_datetime",
