@@ -23,6 +23,9 @@ for name, text in methods.windows(s.settings):
 st.subheader("Tests and intervals")
 for name, text in methods.TESTS:
     st.markdown(f"**{name}.** {text}")
+st.subheader("Topics and what the AI misses")
+for name, text in methods.TEXT:
+    st.markdown(f"**{name}.** {text}")
 for family, rows in methods.metric_definitions().items():
     st.subheader(family)
     for label, definition in rows:

@@ -88,6 +88,9 @@ def _widget(s: Session, name: str):
         if held is not None and any(c not in cats for c in held):  # a loaded file may name other categories
             st.session_state[name] = [c for c in held if c in cats]
         return st.multiselect(m.label, cats, default=[], key=name, help=m.help)
+    if m.choices:
+        words = dict(m.choices)
+        return st.selectbox(m.label, list(words), key=name, bind=bind, help=m.help, format_func=words.get)
     if isinstance(default, bool):
         return st.checkbox(m.label, default, key=name, bind=bind, help=m.help)
     if isinstance(default, (int, float)):

@@ -51,13 +51,42 @@ TESTS = (
 )
 
 
+TEXT = (
+    (
+        "Topics",
+        "Each conversation's first customer message, with the ticket's subject line where there is one, is "
+        "turned into word weights (words and word pairs that are frequent in it and rare elsewhere). K-means "
+        "groups similar conversations; the number of topics is the one whose groups are most distinct "
+        "(silhouette), at most 25. A topic is named by the words that set it apart and shown with the messages "
+        "nearest its centre. Nothing leaves the machine and the same data always gives the same topics.",
+    ),
+    (
+        "Knowledge gaps",
+        "A topic where the AI's conversations are clearly less often truly resolved than in the other topics "
+        "(tested like categories, Benjamini-Hochberg). Its phrases are the word runs the agents' answers in "
+        "that topic use much more than the AI's answers there and than the agents' answers elsewhere.",
+    ),
+    (
+        "Unanswered questions",
+        "Customer messages with a question mark, or starting with a question word, in AI conversations that "
+        "were not truly resolved; grouped like topics and counted by conversation, most asked first.",
+    ),
+)
+
+SAME_ISSUE = {
+    "category": "issue (the same category)",
+    "topic": "issue (the same topic found in what the customer wrote)",
+    "both": "issue (the same category, or the same topic where there is no category)",
+}
+
+
 def windows(s: Settings) -> list[tuple[str, str]]:
     """The time windows and thresholds in force, in words."""
     return [
         (
             "Return window",
-            f"A customer who starts a new conversation on the same topic within {s.return_window_hours:g} hours "
-            "after one ends has come back: that conversation was not truly resolved.",
+            f"A customer who starts a new conversation on the same {SAME_ISSUE[s.same_issue]} within "
+            f"{s.return_window_hours:g} hours after one ends has come back: that conversation was not truly resolved.",
         ),
         (
             "Ticket window",

@@ -80,6 +80,7 @@ PAGES = [
     "pages/overview.py",
     "pages/insights.py",
     "pages/resolution.py",
+    "pages/topics.py",
     "pages/efficiency.py",
     "pages/experience.py",
     "pages/business.py",
@@ -423,3 +424,27 @@ def test_a_target_set_on_the_overview_is_met_or_not_on_its_card():
     assert "true_resolution_rate=0.7" in at.session_state["support_session"].settings.targets
     at.number_input(key="target-true_resolution_rate").set_value(60.0).run()
     assert any(c.value.startswith("Target 60.0%: met") for c in at.caption)
+
+
+def test_renaming_and_merging_topics_shows_on_other_pages():
+    """Issue 20: rename one topic, then merge two others under one name, on the Topics page; the Resolution
+    page's By topic table uses the names and the merged topic's size is the sum of the two."""
+    at = _app().run()
+    at.switch_page("pages/topics.py").run()
+    assert not at.exception
+    before = {r["Topic"]: r["Conversations"] for r in at.dataframe[0].value.to_dict("records")}
+    first, second, third = list(before)[:3]
+    at.multiselect(key="topics-picked").set_value([first])
+    at.text_input(key="topics-new-name").set_value("Locked out")
+    at.button(key="topics-apply").click().run()
+    assert not at.exception
+    at.multiselect(key="topics-picked").set_value([second, third])
+    at.text_input(key="topics-new-name").set_value("Orders and money")
+    at.button(key="topics-apply").click().run()
+    after = {r["Topic"]: r["Conversations"] for r in at.dataframe[0].value.to_dict("records")}
+    assert after["Locked out"] == before[first]
+    assert after["Orders and money"] == before[second] + before[third]
+    assert first not in after and second not in after and third not in after
+    at.switch_page("pages/resolution.py").run()
+    table = next(d.value for d in at.dataframe if "Topic" in d.value.columns)
+    assert {"Locked out", "Orders and money"} <= set(table["Topic"])
