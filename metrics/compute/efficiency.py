@@ -8,6 +8,7 @@ from metrics.compute import registry
 from metrics.compute.aggregate import MetricResult
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.stats import TestResult, two_proportions
+from metrics.core import units
 from metrics.core.db import Database, dicts, rows
 
 # Quality under load: what happens to each metric at peak, in words ("... less often at peak").
@@ -32,10 +33,9 @@ def peak_vs_offpeak(overall: dict[str, MetricResult], metric: str) -> PeakCompar
     sentence = ""
     if t.effect is not None:
         what = PEAK_WORDS.get(metric, registry.get(metric).label.lower())
-        p_text = "p < 0.001" if t.p_value < 0.001 else f"p = {t.p_value:.2g}"
         sentence = (
             f"At peak load AI conversations were {what} {abs(t.effect) * 100:.1f} points "
-            f"{'more' if t.effect > 0 else 'less'} often than off-peak ({p.value:.1%} vs {o.value:.1%}; {p_text}"
+            f"{'more' if t.effect > 0 else 'less'} often than off-peak ({p.value:.1%} vs {o.value:.1%}; {units.p_text(t.p_value)}"
             f"{'' if t.p_value < 0.05 else ', not significant'})."
         )
     return PeakComparison(metric, p, o, t, sentence)

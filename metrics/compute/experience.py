@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from metrics.compute.catalog.experience import DROP_POP
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.stats import TestResult, cmh, worse_than_the_rest
+from metrics.core import units
 from metrics.core.db import Database, df, dicts, rows
 
 # ---------------------------------------------------------------- AI vs human CSAT on the same issue mix
@@ -64,7 +65,7 @@ def _mix_sentence(raw, adjusted, test: TestResult, flipped: bool) -> str:
     if adjusted is None:
         return "AI and human conversations share no category with survey responses on both sides, so they cannot be compared on the same issue mix."
     more = "more" if adjusted > 0 else "less"
-    p = "" if test.p_value is None else f"; p = {test.p_value:.2g} (Cochran-Mantel-Haenszel)"
+    p = "" if test.p_value is None else f"; {units.p_text(test.p_value)} (Cochran-Mantel-Haenszel)"
     s = f"On the same kinds of issues, AI-handled customers were {abs(adjusted) * 100:.1f} points {more} often satisfied than human-handled ones{p}."
     if flipped:
         s += (
@@ -133,7 +134,7 @@ class HotSpot:
         return (
             f"Customers asking about {self.category} leave after the AI's {ordinal(self.k)} answer {times} more "
             f"often than customers of other categories at that answer ({self.rate:.0%} vs {self.rest_rate:.0%}, "
-            f"q = {self.q_value:.2g})."
+            f"{units.p_text(self.q_value, 'q')})."
         )
 
 

@@ -13,6 +13,7 @@ from metrics.compute.catalog.experience import DROP_POP
 from metrics.compute.evidence import Insight, commonest_answer, pattern
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.stats import bh_qvalues, worse_than_the_rest
+from metrics.core import units
 from metrics.core.db import Database, rows
 from metrics.core.settings import Settings
 
@@ -335,7 +336,7 @@ def peak_quality(ctx: Context) -> list[Insight]:
             f"{pk.numerator:,} of {pk.denominator:,} peak conversations vs {off.numerator:,} of {off.denominator:,} "
             f"off-peak (peak = the busiest {100 - ctx.s.peak_percentile:g}% by concurrent AI conversations); "
             f"difference {t.effect * 100:.1f} points (95% CI {t.ci_low * 100:.1f} to {t.ci_high * 100:.1f}), "
-            f"p = {t.p_value:.2g}. Sized with {minutes:.1f} agent minutes per conversation.",
+            f"{units.p_text(t.p_value)}. Sized with {minutes:.1f} agent minutes per conversation.",
             pattern(ctx.db, "is_ai AND matured AND peak AND NOT truly_resolved", {})
             + "Check what the AI does under load (timeouts, slower tools, queue hand-offs) and move overflow to "
             "humans earlier at peak times.",

@@ -34,9 +34,9 @@ def p_value(p: float | None) -> str:
     return f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
 
 
-def p_text(p: float | None) -> str:
-    """ "p < 0.001" / "p = 0.034" in a sentence; "no test possible" without one."""
+def p_text(p: float | None, name: str = "p") -> str:
+    """ "p < 0.001" / "p = 0.034" in a sentence (or q with name="q"); "no test possible" without one."""
     if p is None:
         return "no test possible"
     text = p_value(p)
-    return f"p {text}" if text.startswith("<") else f"p = {text}"
+    return f"{name} {text}" if text.startswith("<") else f"{name} = {text}"

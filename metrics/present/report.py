@@ -22,6 +22,7 @@ from metrics.compute import (
 )
 from metrics.compute.findings import months_live
 from metrics.compute.stats import TestResult, bh_qvalues
+from metrics.core import units
 from metrics.core.db import Database, rows, scalar
 from metrics.core.settings import Settings
 from metrics.load.ingest import LoadResult
@@ -187,7 +188,7 @@ def comparisons(db: Database, overall: dict[str, aggregate.MetricResult], settin
             else (
                 f"Accounts with a good AI experience renewed {abs(t.effect) * 100:.1f} points "
                 f"{'more' if t.effect > 0 else 'less'} often than accounts with a poor one ({g.value:.1%} vs "
-                f"{p.value:.1%}; p = {t.p_value:.2g}). An association, not proof that the AI caused it."
+                f"{p.value:.1%}; {units.p_text(t.p_value)}). An association, not proof that the AI caused it."
             )
         )
         out.append(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -96,12 +97,46 @@ def test_uploading_the_sample_files_reproduces_the_cli_counts(server, browser, t
     assert page.get_by_text(badge).count() == 1
 
 
-def test_download_the_excel_summary_and_open_it(server, browser, tmp_path):
+def _pick_topic(page, n: int) -> str:
+    """Choose the n-th topic in the Topics page's rename box; returns its words as shown."""
+    page.get_by_test_id("stMultiSelect").filter(has_text="Topics").click()
+    if not page.get_by_role("option").count():  # a click after scrolling can focus without opening the list
+        page.keyboard.press("ArrowDown")
+    option = page.get_by_role("option").filter(has_not_text="Select all").nth(n)
+    text = option.inner_text()
+    option.click()
+    page.keyboard.press("Escape")
+    return text
+
+
+def test_rename_and_merge_topics_then_download_the_excel_summary(server, browser, tmp_path):
+    """Issue 20: rename a topic and merge two others on the Topics page; the new names are on the Resolution
+    page and on the Excel summary's Topics sheet (downloaded and opened), and the merged size is the sum."""
     import openpyxl
 
+    from bench.screens import _settled, visit_pages
+
     page = browser.new_context(accept_downloads=True).new_page()
-    page.goto(server + "/")
-    page.get_by_text("From AI conversations to truly resolved").wait_for(timeout=120_000)  # first run finished
+    page.goto(server + "/topics")
+    page.get_by_text("Rename or merge topics").wait_for(timeout=120_000)
+    _settled(page)
+    first = _pick_topic(page, 0)
+    page.get_by_label("Name").fill("Locked out")
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_text("Back to the names found").wait_for(timeout=60_000)
+    _settled(page)
+    second, third = _pick_topic(page, 1), _pick_topic(page, 1)  # a chosen topic leaves the list
+    page.get_by_label("Name").fill("Orders and money")
+    page.get_by_role("button", name="Apply").click()
+    for _ in range(120):  # the topic table, once the run is over
+        if "Orders and money" in _page_words(page):
+            break
+        page.wait_for_timeout(500)
+    _settled(page)
+    assert second not in _page_words(page)
+    for _title, _text in visit_pages(page, ("Resolution",)):
+        words = _page_words(page)
+        assert "Locked out" in words and "Orders and money" in words and first not in words
     page.get_by_text("Prepare the Excel summary").click()
     try:
         page.get_by_text("Download the Excel summary").wait_for(timeout=120_000)
@@ -117,6 +152,10 @@ def test_download_the_excel_summary_and_open_it(server, browser, tmp_path):
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames[0] == "Summary"
     assert wb["Summary"]["A6"].value == "Deflected (no human involved)"
+    first_table = itertools.takewhile(lambda r: r[0] is not None, wb["Topics"].iter_rows(min_row=3, values_only=True))
+    topics = {r[0]: (r[1], r[5]) for r in first_table}
+    assert topics["Locked out"][1] == first  # renamed: the name it was found under
+    assert topics["Orders and money"][1] == f"{second} + {third}"
     # Issue 17: a negative duration must not be a time cell (Excel shows ##### for negative times)
     for ws in wb.worksheets:
         for row in ws.iter_rows():
@@ -274,7 +313,7 @@ def _page_words(page) -> str:
     icons = page.evaluate(
         "() => Array.from(document.querySelectorAll('[data-testid=\"stIconMaterial\"]')).map(e => e.innerText)"
     )
-    for icon in set(icons):
+    for icon in set(icons) - {""}:
         text = text.replace(icon, " ")
     return text + "\n" + tables
 
