@@ -136,13 +136,25 @@ def _score_text(s: Session) -> None:
         bar.empty()
 
 
+def _find_topics(s: Session) -> None:
+    """Topics once per dataset, with a progress bar while they are found."""
+    if topics.computed(s.db):
+        return
+    bar = st.progress(0.0, text="Finding the topics customers ask about (once per dataset)")
+
+    def progress(done: float, what: str) -> None:
+        bar.progress(done, text=f"Finding the topics customers ask about: {what}")
+
+    topics.ensure(s.db, progress=progress)
+    bar.empty()
+
+
 def current_signals(s: Session) -> SignalsInfo:
     """The signals relation for the current data and settings, rebuilt only when one of those changed."""
     key = (s.load_id, tuple(getattr(s.settings, k) for k in SIGNAL_SETTINGS))
     if key != s.signals_key or s.signals_info is None:
         if s.settings.topics:
-            with st.spinner("Finding the topics customers ask about (once per dataset)"):
-                topics.ensure(s.db)
+            _find_topics(s)
         s.signals_info = signals.compute(s.db, s.settings)
         s.signals_key = key
     return s.signals_info

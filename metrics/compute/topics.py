@@ -14,6 +14,7 @@ them by giving two the same name (setting `topic_names`); the names apply everyw
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -143,7 +144,9 @@ def _choose_k(x, n: int) -> int:
 FIT = 20_000  # texts the words and the groups are learnt from (a fixed sample); every text is then assigned
 
 
-def discover(texts: list[str], k: int | None = None) -> tuple[np.ndarray, list[Topic]]:
+def discover(
+    texts: list[str], k: int | None = None, progress: Callable[[float, str], None] | None = None
+) -> tuple[np.ndarray, list[Topic]]:
     """Labels (one per text) and the topics, named by their distinctive terms, biggest first.
 
     Learnt on at most FIT texts (a fixed random sample), then every text goes to its nearest topic: the same
@@ -161,10 +164,15 @@ def discover(texts: list[str], k: int | None = None) -> tuple[np.ndarray, list[T
         return np.zeros(len(texts), dtype=int), []
     if x_fit.shape[1] == 0:
         return np.zeros(len(texts), dtype=int), []
-    k = k or _choose_k(x_fit, x_fit.shape[0])
+    say = progress or (lambda done, what: None)
+    if not k:
+        say(0.1, "choosing the number of topics")
+        k = _choose_k(x_fit, x_fit.shape[0])
+    say(0.6, f"grouping into {k} topics")
     with warnings.catch_warnings():  # fewer distinct texts than topics: the empty topics are dropped below
         warnings.simplefilter("ignore", ConvergenceWarning)
         km = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit(x_fit)
+    say(0.75, "assigning every conversation")
     x = x_fit if len(fit) == len(texts) else vec.transform(texts)
     labels = km.labels_ if len(fit) == len(texts) else km.predict(x)
     terms = np.asarray(vec.get_feature_names_out())
@@ -173,6 +181,7 @@ def discover(texts: list[str], k: int | None = None) -> tuple[np.ndarray, list[T
     order = [c for c in np.argsort(-sizes, kind="stable") if sizes[c]]  # biggest topic first; ids follow it
     renumber = {int(old): new for new, old in enumerate(order)}
     topics = []
+    say(0.9, "naming the topics")
     for old in order:
         members = np.flatnonzero(labels == old)
         weight = np.asarray(x[members].mean(axis=0)).ravel()
@@ -185,14 +194,14 @@ def discover(texts: list[str], k: int | None = None) -> tuple[np.ndarray, list[T
     return np.asarray([renumber[int(v)] for v in labels]), topics
 
 
-def ensure(db: Database, k: int | None = None) -> list[Topic]:
+def ensure(db: Database, k: int | None = None, progress: Callable[[float, str], None] | None = None) -> list[Topic]:
     """The dataset's topics, computed once (kept in `topics` and `conversation_topics`)."""
     if table_exists(db.con, TABLE):
         return load(db)
     first = rows(db.con, _FIRST if table_exists(db.con, "messages") else _SUBJECTS_ONLY)
     ids = [r[0] for r in first]
     texts = [r[1] for r in first]
-    labels, found = (np.zeros(0, dtype=int), []) if len(texts) < MIN_CONVERSATIONS else discover(texts, k)
+    labels, found = (np.zeros(0, dtype=int), []) if len(texts) < MIN_CONVERSATIONS else discover(texts, k, progress)
     names = {t.topic_id: t.name for t in found}
     per = pa.table(
         {
@@ -216,6 +225,11 @@ def ensure(db: Database, k: int | None = None) -> list[Topic]:
         finally:
             db.con.unregister("_topics_in")
     return found
+
+
+def computed(db: Database) -> bool:
+    """Whether this dataset's topics were looked for already (found or not)."""
+    return table_exists(db.con, TABLE)
 
 
 def load(db: Database) -> list[Topic]:
