@@ -7,7 +7,7 @@ answers lookups by id. Every id is documented in the README (a test checks it).
 
 from __future__ import annotations
 
-from metrics.compute.catalog import business, efficiency, experience, resolution
+from metrics.compute.catalog import business, durable, efficiency, experience, resolution
 from metrics.compute.spec import MetricSpec, variant
 from metrics.core.settings import Settings
 
@@ -42,7 +42,7 @@ BUSINESS_HOURS_FALLBACK = {
 }
 
 FAMILY_ORDER = ("Resolution quality", "Efficiency", "Customer experience", "Business impact")
-_FAMILIES = (resolution, efficiency, experience, business)  # the order of the README and the app
+_FAMILIES = (resolution, durable, efficiency, experience, business)  # the order of the README and the app
 # Quality under load (SPEC 4): these are also computed for peak and for off-peak conversations.
 PEAK_BASES = ("true_resolution_rate", "escalation_rate", "ttfr_median_s_ai", "csat_mean_ai")
 

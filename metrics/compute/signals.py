@@ -49,8 +49,11 @@ conv AS (
     WHERE direction IS DISTINCT FROM 'outbound' AND NOT list_contains($excluded, customer_id)
 ),
 bounds AS (SELECT coalesce(CAST($as_of AS TIMESTAMPTZ), max(created_at)) AS data_end FROM everything),
+first_agent AS (SELECT conversation_id, min(seq) AS seq FROM messages WHERE author_type = 'human' GROUP BY 1),
 msg AS (
     SELECT m.conversation_id,
+        min(m.sent_at) FILTER (WHERE m.author_type = 'human') AS first_agent_at,
+        max(m.sent_at) FILTER (WHERE m.author_type = 'ai' AND m.seq < fa.seq) AS ai_before_agent_at,
         count(*) AS n_messages,
         count(*) FILTER (WHERE m.author_type = 'ai') AS ai_messages,
         count(*) FILTER (WHERE m.author_type = 'customer') AS customer_messages,
@@ -60,7 +63,7 @@ msg AS (
         arg_max(m.sentiment, m.seq) FILTER (WHERE m.author_type = 'customer' AND m.sentiment IS NOT NULL) AS s_last,
         arg_min(m.text, m.seq) FILTER (WHERE m.author_type = 'customer' AND m.text IS NOT NULL) AS t_first,
         arg_max(m.text, m.seq) FILTER (WHERE m.author_type = 'customer' AND m.text IS NOT NULL) AS t_last
-    FROM messages m JOIN conv c USING (conversation_id)
+    FROM messages m JOIN conv c USING (conversation_id) LEFT JOIN first_agent fa USING (conversation_id)
     GROUP BY 1
 ),
 events AS (
@@ -80,6 +83,8 @@ base AS (
         coalesce(msg.ai_messages, 0) AS ai_messages,
         coalesce(msg.customer_messages, 0) AS customer_messages,
         msg.last_author,
+        msg.first_agent_at,
+        msg.ai_before_agent_at,
         coalesce(c.sentiment_start, msg.s_first, ts1.score) AS sentiment_start_value,
         coalesce(c.sentiment_end, msg.s_last, ts2.score) AS sentiment_end_value,
         CASE WHEN c.sentiment_start IS NOT NULL OR c.sentiment_end IS NOT NULL THEN 'column'
@@ -138,6 +143,8 @@ flags AS (
         END AS escalation_is_appropriate,
         epoch(first_reply_at) - epoch(created_at) AS ttfr_raw,
         CASE WHEN end_known THEN epoch(ended_at) - epoch(created_at) END AS ttr_raw,
+        CASE WHEN handled_by = 'ai' AND escalated
+             THEN epoch(first_agent_at) - epoch(coalesce(escalated_at, ai_before_agent_at)) END AS handoff_wait_raw,
         first_reply_business_minutes * 60 AS ttfr_bh_raw,
         resolution_business_minutes * 60 AS ttr_bh_raw,
         coalesce(status, CASE WHEN end_known THEN 'resolved' ELSE 'open' END) AS status_class,
@@ -159,6 +166,7 @@ timed AS (
         CASE WHEN ttr_raw BETWEEN 0 AND $max_s THEN ttr_raw END AS ttr_s,
         CASE WHEN ttfr_bh_raw BETWEEN 0 AND $max_s THEN ttfr_bh_raw END AS ttfr_bh_s,
         CASE WHEN ttr_bh_raw BETWEEN 0 AND $max_s THEN ttr_bh_raw END AS ttr_bh_s,
+        CASE WHEN handoff_wait_raw BETWEEN 0 AND $max_s THEN handoff_wait_raw END AS handoff_wait_s,
         NOT coalesce(ttfr_raw BETWEEN 0 AND $max_s, true) OR NOT coalesce(ttfr_bh_raw BETWEEN 0 AND $max_s, true)
             AS ttfr_implausible,
         NOT coalesce(ttr_raw BETWEEN 0 AND $max_s, true) OR NOT coalesce(ttr_bh_raw BETWEEN 0 AND $max_s, true)

@@ -15,6 +15,7 @@ _KIND = {
     "p90": "90th percentile",
     "mean": "mean",
     "business": "business",
+    "survival": "Kaplan-Meier (95%)",
 }
 
 

@@ -16,6 +16,7 @@ from metrics.compute import (
     insights,
     monitoring,
     questions,
+    returns,
     signals,
     targets,
     topics,
@@ -217,6 +218,14 @@ def comparisons(db: Database, overall: dict[str, aggregate.MetricResult], settin
     return out
 
 
+def _with_returns(db: Database, settings: Settings, segment: str) -> dict:
+    """Every metric by this segment, the return probabilities included."""
+    res = aggregate.compute(db, settings, segment=segment)
+    for value, metrics in res.items():
+        metrics.update(returns.results(db, settings, f"{segment}={value}"))
+    return res
+
+
 def build_report(
     db: Database, settings: Settings, load: LoadResult | None = None, compute_signals: bool = True
 ) -> dict[str, Any]:
@@ -235,9 +244,12 @@ def build_report(
     if compute_signals:
         signals.compute(db, settings)
     results = aggregate.compute(db, settings, segment="issue_category")
+    for seg, res in results.items():
+        res.update(returns.results(db, settings, f"category={seg}"))
     warnings += aggregate.warnings_for(db)
     overall = results.pop(aggregate.ALL)
     overall.update(business.results(db, settings))
+    overall.update(returns.results(db, settings))
     warnings += business.warnings(db)
     note = checks.money_note(settings)
     if note:
@@ -253,7 +265,7 @@ def build_report(
             "by_category": {seg: {k: v.to_json() for k, v in res.items()} for seg, res in sorted(results.items())},
             "by_topic": {
                 seg: {k: v.to_json() for k, v in res.items()}
-                for seg, res in sorted(aggregate.compute(db, settings, segment="topic").items())
+                for seg, res in sorted(_with_returns(db, settings, "topic").items())
                 if seg != aggregate.ALL
             }
             if found
@@ -261,6 +273,7 @@ def build_report(
             "topics": [t.to_json() for t in topics.named(found, settings)],
             "knowledge_gaps": [g.to_json() for g in gaps.find(db, settings, months_live(db))] if found else [],
             "unanswered_questions": [g.to_json() for g in questions.unanswered(db, settings)],
+            "return_curve": returns.curve_rows(db, settings),
             "comparisons": comparisons(db, overall, settings),
             "alerts": [a.to_json() for a in alerts],
             "insights": [i.to_json() for i in insights.find(db, settings, alerts)],

@@ -29,6 +29,7 @@ def test_report_on_the_sample_writes_the_data_block(tmp_path, capsys):
         "by_topic",
         "knowledge_gaps",
         "unanswered_questions",
+        "return_curve",
     }
     d = rep["data"]
     assert d["conversations"] == d["ai_conversations"] + d["human_conversations"] > 15000

@@ -1,0 +1,154 @@
+"""Durable resolution over time (issue 21): the return curve, a Kaplan-Meier estimate.
+
+For every conversation (pending ones included) the clock starts when it ends. The event is the same customer's
+next conversation on the same issue (the `same_issue` setting: category, topic or both), at the time it starts;
+a conversation without one is censored at the end of the data. The curve is the probability of having come back
+within t hours, 1 - S(t), with Greenwood's variance and a log-log 95% interval (as in statsmodels and lifelines).
+A reopened ticket carries no time of reopening, so only new conversations count as returns here; the curve
+therefore reads "came back with a new conversation".
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from metrics.compute.aggregate import MetricResult
+from metrics.compute.signals import SIGNAL_SETTINGS
+from metrics.compute.signals import TABLE as SIGNALS
+from metrics.core.db import Database, columns, ident, rows
+from metrics.core.settings import Settings
+
+Z = 1.959963984540054
+MAX_HOURS = 14 * 24
+GRID = sorted({1, 2, 4, 8, 12, 18, *range(0, MAX_HOURS + 1, 6)})
+AT = {"24h": 24, "72h": 72, "7d": 168}
+MIN_N = 20  # fewer conversations in a segment than this: no curve for it
+HANDLERS = {"ai": "is_ai", "human": "is_human"}
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A Kaplan-Meier estimate: the event times and the survival just after each."""
+
+    times: np.ndarray  # hours, distinct event times, ascending
+    survival: np.ndarray
+    greenwood: np.ndarray  # cumulative sum of d / (n (n - d))
+    durations: np.ndarray  # every duration, sorted (for the number at risk)
+    returns: np.ndarray  # the durations that ended in a return, sorted
+
+    @property
+    def n(self) -> int:
+        return len(self.durations)
+
+    def at(self, hours: float) -> tuple[float, float, float, int]:
+        """(probability of a return within `hours`, 95% low, high, conversations still followed at `hours`)."""
+        j = int(np.searchsorted(self.times, hours, side="right")) - 1
+        at_risk = self.n - int(np.searchsorted(self.durations, hours, side="left"))
+        if j < 0:
+            return 0.0, 0.0, 0.0, at_risk
+        s, v = float(self.survival[j]), float(self.greenwood[j])
+        if s <= 0.0 or s >= 1.0 or not np.isfinite(v):
+            return 1.0 - s, 1.0 - s, 1.0 - s, at_risk
+        half = Z * np.sqrt(v) / abs(np.log(s))  # log(-log S) scale
+        low_s, high_s = s ** np.exp(half), s ** np.exp(-half)
+        return 1.0 - s, 1.0 - high_s, 1.0 - low_s, at_risk
+
+
+def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> Curve:
+    """The estimate for these durations (hours) and event flags (True = came back, False = censored)."""
+    order = np.argsort(durations, kind="stable")
+    t = np.asarray(durations, dtype=float)[order]
+    e = np.asarray(events, dtype=bool)[order]
+    if not len(t):
+        return Curve(np.zeros(0), np.zeros(0), np.zeros(0), t, t)
+    uniq, first = np.unique(t, return_index=True)
+    deaths = np.add.reduceat(e.astype(float), first)
+    at_risk = len(t) - first  # durations >= this time (ties: events before censoring, by convention)
+    keep = deaths > 0
+    uniq, deaths, at_risk = uniq[keep], deaths[keep], at_risk[keep]
+    survival = np.cumprod(1.0 - deaths / at_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        greenwood = np.cumsum(deaths / (at_risk * (at_risk - deaths)))
+    return Curve(uniq, survival, greenwood, t, t[e])
+
+
+_DATA = """
+SELECT {handler_case} AS handler, {segment} AS segment,
+    greatest(epoch(coalesce(least(next_same_topic_at, data_end), data_end) - ended_at), 0) / 3600 AS hours,
+    coalesce(next_same_topic_at <= data_end, false) AS came_back
+FROM {signals} WHERE (is_ai OR is_human) AND ended_at IS NOT NULL AND ended_at <= data_end
+"""
+
+
+def _curves(db: Database, segment: str | None) -> dict[tuple[str, str], Curve]:
+    handler_case = "CASE WHEN is_ai THEN 'ai' ELSE 'human' END"
+    seg = "'all'" if segment is None else f"CAST({ident(segment)} AS VARCHAR)"
+    data = rows(db.con, _DATA.format(handler_case=handler_case, segment=seg, signals=SIGNALS))
+    if not data:
+        return {}
+    handler = np.array([r[0] for r in data])
+    segs = np.array(["(none)" if r[1] is None else r[1] for r in data], dtype=object)
+    hours = np.array([r[2] for r in data], dtype=float)
+    back = np.array([r[3] for r in data], dtype=bool)
+    out = {}
+    for h in ("ai", "human"):
+        for value in sorted(set(segs[handler == h])):
+            pick = (handler == h) & (segs == value)
+            if pick.sum() >= (1 if segment is None else MIN_N):
+                out[(h, value)] = kaplan_meier(hours[pick], back[pick])
+    return out
+
+
+def curves(db: Database, s: Settings, segments: tuple[str, ...] = ("category", "topic")) -> dict:
+    """(handler, segment label) -> Curve: overall ("all") and per value of each segment column present;
+    remembered per data and signal settings."""
+    key = ("return_curves", segments, tuple(getattr(s, k) for k in SIGNAL_SETTINGS))
+    if key not in db.memo:
+        have = columns(db.con, SIGNALS)
+        out = {k: c for k, c in _curves(db, None).items()}
+        for seg in segments:
+            if seg in have:
+                out |= {(h, f"{seg}={v}"): c for (h, v), c in _curves(db, seg).items()}
+        db.memo[key] = out
+    return db.memo[key]
+
+
+def _at(curve: Curve | None, mid: str, hours: float) -> MetricResult:
+    if curve is None or not curve.n:
+        return MetricResult(mid, None, None, None, None, None)
+    p, low, high, _ = curve.at(hours)
+    back = int(np.searchsorted(curve.returns, hours, side="right"))  # returns seen within the hours
+    return MetricResult(mid, p, back, curve.n, low, high)
+
+
+def results(db: Database, s: Settings, segment: str = "all") -> dict[str, MetricResult]:
+    """return_probability_{24h,72h,7d}_{ai,human}: the curve's value there with its 95% interval, overall or
+    for one segment ("category=Billing"; null below MIN_N conversations)."""
+    found = curves(db, s)
+    return {
+        f"return_probability_{label}_{h}": _at(found.get((h, segment)), f"return_probability_{label}_{h}", hours)
+        for h in HANDLERS
+        for label, hours in AT.items()
+    }
+
+
+def curve_rows(db: Database, s: Settings, grid: list[int] = GRID) -> list[dict]:
+    """The JSON `return_curve`: one entry per handler, segment and hour of the grid."""
+    out = []
+    for (handler, segment), curve in curves(db, s).items():
+        for hours in grid:
+            p, low, high, at_risk = curve.at(hours)
+            out.append(
+                {
+                    "handler": handler,
+                    "segment": segment,
+                    "hours": hours,
+                    "probability": p,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "at_risk": at_risk,
+                }
+            )
+    return out
