@@ -94,6 +94,26 @@ if ai_section(s, "Escalations by category: the AI's improvement list"):
         },
     )
 
+HANDOFF = ["handoff_wait_median_s", "handoff_wait_p90_s", "failed_handoff_rate"]
+if overall["failed_handoff_rate"].denominator and ai_section(s, "After the handover"):
+    st.caption(
+        "How long customers wait for an agent once the AI hands them over, and how often no agent ever answers. "
+        "By category and at peak vs off-peak load."
+    )
+    cards(s, HANDOFF, overall)
+    for segment, label in (("category", "Category"), ("load", "Load")):
+        res = aggregate.compute(s.db, s.settings, HANDOFF, segment=segment)
+        st.dataframe(
+            [
+                {label: seg if seg != aggregate.ALL else "All", "Handovers": r["failed_handoff_rate"].denominator}
+                | {registry.get(m).label: fmt(m, r[m]) for m in HANDOFF}
+                for seg, r in sorted(res.items(), key=lambda kv: (kv[0] != aggregate.ALL, kv[0]))
+                if r["failed_handoff_rate"].denominator
+            ],
+            hide_index=True,
+            width="stretch",
+        )
+
 if ai_section(s, "Quality under load"):
     deciles = efficiency.load_deciles(s.db)
     plot(charts.by_decile(deciles, "Resolution and escalation by load decile"), "Quality by load")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.compute import aggregate, resolution, targets
-from metrics.present import charts
+from metrics.compute import aggregate, resolution, returns, targets
+from metrics.present import charts, formatting
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
 from ui.widgets import drill_down, has_ai, metric_columns, pct, plot, results_table, shown
@@ -21,6 +21,7 @@ IDS = [
     "return_rate_ai",
     "follow_up_ticket_rate",
     "fcr_rate_human",
+    "coverage_rate",
 ]
 
 
@@ -59,6 +60,42 @@ for segment, label in [(c, lbl) for c, lbl in segments if c in have]:
             "Deflection vs true resolution by category",
         )
 
+st.subheader("Coming back over time")
+curve_rows = remembered(s, "return_curve", lambda: returns.curve_rows(s.db, s.settings))
+who = {"ai": "AI conversations", "human": "Human conversations"} if has_ai(s) else {"human": "Human conversations"}
+segment_options = ["all"] + sorted({r["segment"] for r in curve_rows if r["segment"] != "all"})
+picked = st.selectbox(
+    "For",
+    segment_options,
+    key="curve-segment",
+    format_func=lambda v: "all conversations" if v == "all" else v.replace("=", ": ", 1).capitalize(),
+)
+plot(
+    charts.return_curve(
+        {label: [r for r in curve_rows if r["handler"] == h and r["segment"] == picked] for h, label in who.items()},
+        "Share of customers who came back on the same issue, by days since the conversation ended",
+    ),
+    "Coming back over time",
+)
+probs = returns.results(s.db, s.settings, picked)
+st.dataframe(
+    [
+        {"Conversations": label}
+        | {
+            f"Came back within {w}": formatting.rate_with_interval(probs[f"return_probability_{k}_{h}"])
+            for k, w in (("24h", "24 hours"), ("72h", "72 hours"), ("7d", "7 days"))
+        }
+        for h, label in who.items()
+    ],
+    hide_index=True,
+    width="stretch",
+)
+st.caption(
+    "Every conversation counts, the recent ones until the data ends, so this needs no wait for the windows to "
+    "close: it also says how many of the pending conversations will probably come back. Shaded: 95% range. "
+    "The same issue follows the sidebar setting; a reopened ticket is not dated and so not counted here."
+)
+
 st.subheader("First-contact resolution at 24 h and 72 h")
 fcr = remembered(s, "fcr_by_window", lambda: resolution.fcr_by_window(s.db, s.settings, (24, 72)))
 who = ("AI", "Human") if has_ai(s) else ("Human",)
@@ -80,7 +117,12 @@ st.caption(
 
 st.subheader("Weekly trend")
 trend_ids = (
-    (("deflection_rate", "Deflected"), ("containment_rate", "Contained"), ("true_resolution_rate", "Truly resolved"))
+    (
+        ("deflection_rate", "Deflected"),
+        ("containment_rate", "Contained"),
+        ("true_resolution_rate", "Truly resolved"),
+        ("coverage_rate", "Handled by the AI (of all conversations)"),
+    )
     if has_ai(s)
     else (("fcr_rate_human", "Resolved on first contact (human)"), ("return_rate_human", "Came back (human)"))
 )

@@ -198,6 +198,43 @@ def hazard_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
     return fig
 
 
+def return_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
+    """Step curves of the probability of having come back (return_curve rows), each with its 95% band."""
+    fig = go.Figure()
+    colours = [BLUE, RED, GREEN, GREY]
+    for n, (name, pts) in enumerate(series.items()):
+        colour = colours[n % len(colours)]
+        days = [p["hours"] / 24 for p in pts]
+        fig.add_scatter(
+            x=days + days[::-1],
+            y=[p["ci_high"] for p in pts] + [p["ci_low"] for p in pts][::-1],
+            fill="toself",
+            line={"width": 0, "shape": "hv"},
+            fillcolor=colour,
+            opacity=0.15,
+            hoverinfo="skip",
+            showlegend=False,
+        )
+        fig.add_scatter(
+            x=days,
+            y=[p["probability"] for p in pts],
+            mode="lines",
+            line={"color": colour, "shape": "hv"},
+            name=esc(name),
+            customdata=[[p["ci_low"], p["ci_high"], p["at_risk"]] for p in pts],
+            hovertemplate="%{x:.2g} days: %{y:.1%} (95% %{customdata[0]:.1%}-%{customdata[1]:.1%}; "
+            "%{customdata[2]:,} still followed)<extra></extra>",
+        )
+    fig.update_layout(
+        title=title,
+        xaxis={"title": "Days after the conversation ended", "dtick": 1},
+        yaxis={"title": "Came back", "tickformat": ".0%", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": -0.25},
+        **LAYOUT,
+    )
+    return fig
+
+
 def p_chart(points: list[dict], sigma: float, title: str, alert_days: tuple = ()) -> go.Figure:
     """Daily rate with its trailing baseline and the alert band (baseline +- sigma standard errors); the days
     that raised an alert are marked."""

@@ -62,6 +62,15 @@ def metric(spec_id: str, v: float | None, currency: str = "USD") -> str:
     return value(registry.get(spec_id).unit, v, currency)
 
 
+def rate_with_interval(r) -> str:
+    """ "14.7% (13.9-15.5%)": a rate and its 95% interval, for a table a leader reads; "no data" without one."""
+    if r is None or r.value is None:
+        return NO_DATA
+    if r.ci_low is None or r.ci_high is None:
+        return f"{r.value:.1%}"
+    return f"{r.value:.1%} ({r.ci_low * 100:.1f}-{r.ci_high * 100:.1f}%)"
+
+
 def change(spec_id: str, diff: float | None, currency: str = "USD") -> str | None:
     """A change of a metric: points for rates, a duration for times; exactly zero reads "no change"."""
     return value_change(registry.get(spec_id).unit, diff, currency)
