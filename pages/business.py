@@ -13,7 +13,7 @@ from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
 from ui.state import change_settings, session, signals_or_stop
 from ui.text import md_escape
-from ui.widgets import card, cards, has_ai, plot
+from ui.widgets import card, cards, has_ai, plot, show_table
 
 inside_frame()
 
@@ -97,7 +97,7 @@ plot(
     ),
     "Cost per resolution by month",
 )
-st.dataframe(
+show_table(
     table,
     hide_index=True,
     width="stretch",
@@ -135,7 +135,7 @@ else:
     )
     if rev.at_risk:
         st.caption("Accounts behind ARR at risk (poor AI experience, renewing within 90 days):")
-        st.dataframe(
+        show_table(
             pd.DataFrame(rev.at_risk)[
                 ["account_id", "segment", "arr", "renewal_day", "unresolved", "matured_ai"]
             ].rename(
@@ -161,7 +161,7 @@ else:
         f"Deployment date {deploy} (the AI launch date setting; by default the day of the first AI conversation); before = the "
         f"{s.settings.baseline_months} months before it."
     )
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {

@@ -14,7 +14,7 @@ from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.text import md_escape
-from ui.widgets import card, shown
+from ui.widgets import card, show_table, shown
 
 inside_frame()
 
@@ -76,7 +76,7 @@ elif mode == "Two periods":
 else:
     col = st.selectbox("Segment", segs, format_func=formatting.segment_label)
     out = compare.every_value_against_the_rest(s.db, s.settings, metric, col)
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {

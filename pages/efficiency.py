@@ -10,7 +10,7 @@ from metrics.present import charts
 from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
-from ui.widgets import ai_section, cards, drill_down, duration, fmt, has_ai, plot, shown
+from ui.widgets import ai_section, cards, drill_down, duration, fmt, has_ai, plot, show_table, shown
 
 inside_frame()
 
@@ -58,7 +58,7 @@ spread = [
     if q["n"]
 ]
 if spread:
-    st.dataframe(
+    show_table(
         pd.DataFrame(spread).rename(
             columns={
                 "p10": "10% within",
@@ -80,7 +80,7 @@ if ai_section(s, "Escalations by category: the AI's improvement list"):
         "Inappropriate escalations are handovers the rules (QA tags first, then category, distress and reason) "
         "say the AI should have handled. Start with the categories at the top."
     )
-    st.dataframe(
+    show_table(
         esc,
         hide_index=True,
         width="stretch",
@@ -103,7 +103,7 @@ if overall["failed_handoff_rate"].denominator and ai_section(s, "After the hando
     cards(s, HANDOFF, overall)
     for segment, label in (("category", "Category"), ("load", "Load")):
         res = aggregate.compute(s.db, s.settings, HANDOFF, segment=segment)
-        st.dataframe(
+        show_table(
             [
                 {label: seg if seg != aggregate.ALL else "All", "Handovers": r["failed_handoff_rate"].denominator}
                 | {registry.get(m).label: fmt(m, r[m]) for m in HANDOFF}
@@ -139,7 +139,7 @@ if ai_section(s, "Quality under load"):
         f"Peak = at least {info.peak_threshold} AI conversations open when the conversation started "
         f"(the {s.settings.peak_percentile:g}th percentile of load over AI conversations)."
     )
-    st.dataframe(
+    show_table(
         pd.DataFrame(rows),
         hide_index=True,
         width="stretch",

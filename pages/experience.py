@@ -10,7 +10,7 @@ from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
 from ui.text import md_escape
-from ui.widgets import ai_section, card, drill_down, has_ai, pct, plot, shown, transcript_panel
+from ui.widgets import ai_section, card, drill_down, has_ai, pct, plot, show_table, shown, transcript_panel
 
 inside_frame()
 
@@ -42,7 +42,7 @@ table = pd.DataFrame(
     ]
 )
 if has_ai(s) and not table.empty:
-    st.dataframe(
+    show_table(
         table,
         hide_index=True,
         width="stretch",

@@ -9,7 +9,7 @@ from metrics.compute import aggregate, business, monitoring, registry, targets
 from metrics.present import charts
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
-from ui.widgets import has_ai, plot, shown
+from ui.widgets import has_ai, plot, show_table, shown
 
 inside_frame()
 
@@ -29,7 +29,7 @@ if not has_ai(s):
         "are loaded."
     )
 elif found:
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 {

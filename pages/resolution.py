@@ -8,7 +8,7 @@ from metrics.compute import aggregate, resolution, returns, targets
 from metrics.present import charts, formatting
 from ui.frame import inside_frame
 from ui.state import remembered, session, signals_or_stop
-from ui.widgets import drill_down, has_ai, metric_columns, pct, plot, results_table, shown
+from ui.widgets import drill_down, has_ai, metric_columns, pct, plot, results_table, show_table, shown
 
 inside_frame()
 
@@ -46,7 +46,7 @@ for segment, label in [(c, lbl) for c, lbl in segments if c in have]:
             "distinctive words; see How we measure."
         )
     table = results_table(res, ids, label, n_label)
-    st.dataframe(table, hide_index=True, width="stretch", column_config=metric_columns(ids, n_label))
+    show_table(table, hide_index=True, width="stretch", column_config=metric_columns(ids, n_label))
     if segment == "category" and has_ai(s):
         rows = [{"segment": k, **v} for k, v in res.items() if k != aggregate.ALL]
         rows.sort(key=lambda r: -(r["true_resolution_rate"].denominator or 0))
@@ -78,7 +78,7 @@ plot(
     "Coming back over time",
 )
 probs = returns.results(s.db, s.settings, picked)
-st.dataframe(
+show_table(
     [
         {"Conversations": label}
         | {
@@ -104,7 +104,7 @@ side = [
     | {f"{w} FCR, {h} h": pct(r[f"fcr_rate_{w.lower()}@{h}"].value) for w in who for h in (24, 72)}
     for r in fcr
 ]
-st.dataframe(
+show_table(
     side,
     hide_index=True,
     width="stretch",

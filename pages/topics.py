@@ -9,7 +9,7 @@ from metrics.compute import aggregate, gaps, questions, topics
 from metrics.compute.findings import months_live
 from ui.frame import inside_frame
 from ui.state import change_settings, remembered, session, signals_or_stop
-from ui.widgets import has_ai, pct
+from ui.widgets import has_ai, pct, show_table
 
 inside_frame()
 
@@ -47,7 +47,7 @@ for t in topics.named(found, s.settings):
     row["Found as"] = " + ".join(t.found_as) if t.found_as != (t.name,) else ""
     row["Example"] = t.examples[0] if t.examples else ""
     rows.append(row)
-st.dataframe(
+show_table(
     rows,
     hide_index=True,
     width="stretch",
@@ -102,7 +102,7 @@ if ai:
             "Topics where the AI fails clearly more often than in the others, next to what the agents write when "
             "they answer the same topic and the AI's answers lack. Each is also on What to fix next."
         )
-        st.dataframe(
+        show_table(
             [
                 {
                     "Topic": g.topic,
@@ -129,7 +129,7 @@ if ai:
             "What customers asked in AI conversations that were not truly resolved (handed over, came back, a "
             "ticket followed, a negative end or a silent exit), grouped by their words, most asked first."
         )
-        st.dataframe(
+        show_table(
             [
                 {
                     "Question about": g.question,

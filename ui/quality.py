@@ -17,6 +17,7 @@ from metrics.present.formatting import field_label, words
 from metrics.present.report import capabilities as capability_list
 from ui.state import Session, apply_mappings
 from ui.text import csv_safe, md_escape
+from ui.widgets import show_table
 
 escape = md_escape
 NONE = "(not in this file)"
@@ -47,7 +48,7 @@ def summary(s: Session) -> None:
         ]
     )
     if len(table):
-        st.dataframe(table, hide_index=True, width="stretch")
+        show_table(table, hide_index=True, width="stretch")
 
 
 def capabilities(s: Session) -> None:
@@ -56,7 +57,7 @@ def capabilities(s: Session) -> None:
         {"Available": "yes" if c.available else "no", "Metric family": c.family, "Uses / needs": words(c.detail)}
         for c in capability_list(s.db)
     ]
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    show_table(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def file_panel(s: Session, f: FileReport) -> None:
@@ -74,7 +75,7 @@ def file_panel(s: Session, f: FileReport) -> None:
                 for k, v in f.non_null.items()
             ]
         )
-        st.dataframe(
+        show_table(
             share,
             hide_index=True,
             column_config={"Filled": st.column_config.ProgressColumn("Share of rows filled", min_value=0, max_value=1)},
@@ -170,7 +171,7 @@ def unmapped(s: Session) -> None:
     skipped = s.result.skipped
     if skipped:
         st.subheader("Not used")
-        st.dataframe(
+        show_table(
             pd.DataFrame([{"File": name, "Why": why} for name, why in skipped.items()]),
             hide_index=True,
             width="stretch",
@@ -198,7 +199,7 @@ def rejections(s: Session) -> None:
     more = f" Showing the first {shown:,}; the download has all." if n > shown else ""
     st.caption(f"{n:,} issues. A rejected row was not loaded; otherwise only that value was left empty.{more}")
     df = pd.DataFrame(load_issues.listing(s.db, limit=shown)).rename(columns={"rejected": "row rejected"})
-    st.dataframe(df, hide_index=True, width="stretch")
+    show_table(df, hide_index=True, width="stretch")
     db = s.db
 
     def csv_file() -> str:  # built on click, on its own cursor of this session's database

@@ -99,6 +99,11 @@ def ai_section(s: Session, title: str) -> bool:
     return True
 
 
+def show_table(data, **kw):
+    """st.dataframe with a dash, not "None", where a value is missing."""
+    return st.dataframe(data, placeholder="–", **kw)
+
+
 def plot(fig, what: str, where=None) -> None:
     """A chart, or one sentence when it has nothing to draw (no empty axes)."""
     where = where or st
@@ -227,7 +232,7 @@ def conversations_table(s: Session, where: str, params: dict, filename: str, key
     more = f" Showing the first {SHOWN:,}; the download has all." if n > SHOWN else ""
     st.caption(f"{n:,} conversations.{more} Choose a row to read the conversation.")
     frame = aggregate.drill_where(s.db, where, params, SHOWN)
-    picked = st.dataframe(
+    picked = show_table(
         _readable(frame), hide_index=True, on_select="rerun", selection_mode="single-row", key=key + "-rows"
     )
     chosen = picked.selection.rows if picked is not None else []
