@@ -7,6 +7,7 @@ import json
 import os
 import sys
 
+from metrics.compute import audit
 from metrics.core import db as dbmod
 from metrics.core import settings as settings_mod
 from metrics.core import settings_toml
@@ -46,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--mapping", metavar="MAPPING.json", help="column mappings saved from the Data page")
     r.add_argument("--settings", metavar="SETTINGS.toml", help="settings file (flat TOML, SPEC section 5 keys)")
     r.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one setting")
+    r.add_argument(
+        "--labels",
+        metavar="LABELS.csv",
+        help="people's verdicts on AI conversations (conversation_id, label = resolved / not_resolved / cant_tell): "
+        "adds the audit of the resolution signal",
+    )
     r.add_argument("--json", metavar="OUT.json", help="write the JSON report here ('-' for standard output)")
     r.add_argument("--xlsx", metavar="OUT.xlsx", help="write the Excel summary for leadership here")
     d = sub.add_parser("docs", help="print (or --write into README.md) the generated metric table")
@@ -90,7 +97,13 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("give at least one file to load.")
     try:
         mappings = load_mappings(open(args.mapping, encoding="utf-8").read()) if args.mapping else {}
-    except (IngestError, OSError) as e:
+        labels = None
+        if args.labels:
+            with open(args.labels, "rb") as fh:
+                labels = audit.read_labels(os.path.basename(args.labels), fh.read())
+    except OSError as e:
+        return _fail(f"cannot read {e.filename}: {e.strerror}.")
+    except IngestError as e:
         return _fail(str(e))
     files = []
     forced: dict[str, str] = {}
@@ -122,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"warning: {err}", file=sys.stderr)
         for why in result.skipped.values():
             print(f"note: {why}", file=sys.stderr)
-        report = build_report(db, s, result)
+        report = build_report(db, s, result, labels=labels)
         if args.json:
             text = json.dumps(report, indent=2, ensure_ascii=False, default=str, allow_nan=False)
             if args.json == "-":

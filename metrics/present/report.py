@@ -8,6 +8,7 @@ from typing import Any
 
 from metrics.compute import (
     aggregate,
+    audit,
     business,
     checks,
     efficiency,
@@ -227,7 +228,11 @@ def _with_returns(db: Database, settings: Settings, segment: str) -> dict:
 
 
 def build_report(
-    db: Database, settings: Settings, load: LoadResult | None = None, compute_signals: bool = True
+    db: Database,
+    settings: Settings,
+    load: LoadResult | None = None,
+    compute_signals: bool = True,
+    labels: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The JSON report (SPEC section 6): the same functions the app pages call.
 
@@ -289,6 +294,7 @@ def build_report(
             ],
             "warnings": warnings,
         }
+        | ({"audit": audit.evaluate(db, labels).to_json()} if labels else {})
     )
 
 
