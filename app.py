@@ -28,6 +28,7 @@ PAGES = [
     st.Page("pages/insights.py", title="What to fix next", icon=":material/checklist:", url_path="insights"),
     st.Page("pages/resolution.py", title="Resolution", icon=":material/task_alt:", url_path="resolution"),
     st.Page("pages/topics.py", title="Topics", icon=":material/category:", url_path="topics"),
+    st.Page("pages/audit.py", title="Check the resolution", icon=":material/fact_check:", url_path="check-resolution"),
     st.Page("pages/efficiency.py", title="Efficiency", icon=":material/speed:", url_path="efficiency"),
     st.Page("pages/experience.py", title="Experience", icon=":material/sentiment_satisfied:", url_path="experience"),
     st.Page("pages/business.py", title="Business impact", icon=":material/payments:", url_path="business"),

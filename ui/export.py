@@ -12,7 +12,7 @@ from ui.state import Session, current_signals
 def excel_bytes(s: Session) -> bytes:
     """Build the workbook from the same report the CLI writes (signals already current for these settings)."""
     current_signals(s)
-    report = build_report(s.db, s.settings, s.result, compute_signals=False)
+    report = build_report(s.db, s.settings, s.result, compute_signals=False, labels=dict(s.labels) or None)
     return write_workbook(s.db, s.settings, report, s.result)
 
 
@@ -23,7 +23,7 @@ def _prepare(s: Session, key: tuple) -> None:
 def render(s: Session) -> None:
     with st.sidebar:
         st.markdown("**Excel summary for leadership**")
-        key = ("excel", s.load_id, s.settings)
+        key = ("excel", s.load_id, s.settings, tuple(sorted(s.labels.items())))
         ready = st.session_state.get("excel_ready")
         if ready is None or ready[0] != key:
             st.button(

@@ -56,6 +56,8 @@ class Session:
     signals_info: SignalsInfo | None = None
     memo: dict = field(default_factory=dict)
     refused: list[str] = field(default_factory=list)  # sentences of files refused on reading (bytes dropped)
+    labels: dict[str, str] = field(default_factory=dict)  # people's verdicts: conversation_id -> label (audit)
+    audit_queue: list[str] = field(default_factory=list)  # the sample drawn for them to read
 
 
 def fingerprint(files: list[tuple[str, bytes]]) -> str:

@@ -81,6 +81,7 @@ PAGES = [
     "pages/insights.py",
     "pages/resolution.py",
     "pages/topics.py",
+    "pages/audit.py",
     "pages/efficiency.py",
     "pages/experience.py",
     "pages/business.py",
@@ -448,3 +449,29 @@ def test_renaming_and_merging_topics_shows_on_other_pages():
     at.switch_page("pages/resolution.py").run()
     table = next(d.value for d in at.dataframe if "Topic" in d.value.columns)
     assert {"Locked out", "Orders and money"} <= set(table["Topic"])
+
+
+def test_labelling_a_sample_gives_the_agreement_numbers():
+    """Issue 21: draw ten conversations, label each as the signal would except the first; the numbers match
+    audit.evaluate on the same labels, and the saved CSV holds the ten."""
+    from metrics.compute import audit
+
+    at = _app().run()
+    at.switch_page("pages/audit.py").run()
+    assert not at.exception
+    at.number_input(key="audit-n").set_value(10).run()
+    at.button(key="audit-draw").click().run()
+    s = at.session_state["support_session"]
+    assert len(s.audit_queue) == 10
+    truth = dict(s.db.con.execute("SELECT conversation_id, truly_resolved FROM signals").fetchall())
+    for n, cid in enumerate(s.audit_queue):
+        agree = truth[cid] if n else not truth[cid]
+        at.button(key="label-resolved" if agree else "label-not").click().run()
+    assert not at.exception
+    assert s.labels.keys() == set(s.audit_queue)
+    expected = audit.evaluate(s.db, s.labels)
+    shown = {m.label: m.value for m in at.metric}
+    assert shown["Conversations labelled"] == "10"
+    assert shown["Agreement beyond chance"] == f"{expected.kappa:.2f}"
+    assert shown["Truly resolved, corrected"] == f"{expected.corrected_true_resolution_rate:.1%}"
+    assert expected.confusion["resolved_resolved"] + expected.confusion["not_not"] == 9

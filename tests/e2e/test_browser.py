@@ -359,3 +359,52 @@ def test_a_helpdesk_only_export_says_so_on_every_page_and_draws_no_empty_chart(s
         assert _empty_charts(page) == 0, title
         assert "No day stands out" not in text and "No significant improvement" not in text, title
     page.close()
+
+
+def _audit_numbers(page) -> tuple[str, str, str]:
+    page.get_by_text("How far the signal agrees with you").wait_for(timeout=60_000)
+    return tuple(
+        _metric(page, label)
+        for label in ("Conversations labelled", "Agreement beyond chance", "Truly resolved, corrected")
+    )
+
+
+def _open_check(page, server: str) -> None:
+    from bench.screens import _settled, visit_pages
+
+    page.goto(server + "/")
+    _settled(page)
+    for _ in visit_pages(page, ("Check the resolution",)):
+        pass
+    page.get_by_text("Draw a sample to read").wait_for(timeout=60_000)
+
+
+def test_label_ten_conversations_save_the_labels_and_load_them_in_a_new_session(server, browser, tmp_path):
+    """Issue 21: label ten conversations on Check the resolution, save the labels, open a new session, load
+    them: the same agreement numbers."""
+    from bench.screens import _settled
+
+    first = browser.new_context(accept_downloads=True).new_page()
+    _open_check(first, server)
+    first.get_by_label("Conversations to read").fill("10")
+    first.get_by_label("Conversations to read").press("Enter")
+    _settled(first)
+    first.get_by_role("button", name="Draw a sample to read").click()
+    for n in range(10):
+        first.get_by_text(f"{n} of 10 read").wait_for(timeout=60_000)
+        _settled(first)
+        first.get_by_role("button", name="Resolved" if n % 3 else "Not resolved", exact=True).click()
+    first.get_by_text("Every conversation of the sample is labelled").wait_for(timeout=60_000)
+    before = _audit_numbers(first)
+    assert before[0] == "10"
+    with first.expect_download(timeout=60_000) as info:
+        first.get_by_text("Save the labels (CSV)").click()
+    path = tmp_path / "labels.csv"
+    info.value.save_as(path)
+    assert len(path.read_text().splitlines()) == 11
+
+    second = browser.new_page()
+    _open_check(second, server)
+    box = second.get_by_test_id("stFileUploader").filter(has_text="Load labels saved earlier")
+    box.locator('input[type="file"]').set_input_files(str(path))
+    assert _audit_numbers(second) == before

@@ -84,3 +84,36 @@ def topics_sheet(wb: Workbook, report: dict) -> None:
     if not asked:
         put(ws, end, 1, "Too few questions in failed AI conversations to group.")
     finish(ws, 2, {1: 36, 5: 50, 6: 40, 7: 80}, last_row=first_end)
+
+
+def audit_sheet(wb: Workbook, report: dict) -> None:
+    """The audit of the resolution signal, when people's labels were given."""
+    a = report.get("audit")
+    if not a:
+        return
+    ws = wb.create_sheet("Resolution audit")
+    put(ws, 1, 1, "People read a sample of AI conversations and said whether each was resolved.")
+    c = a["confusion"]
+    rows = [
+        ["Conversations labelled", a["n_labelled"], None, None],
+        ["Of them: can't tell", a["n_cant_tell"], None, None],
+        ["Labels for conversations outside the AI conversations checked (ignored)", a["n_outside"], None, None],
+        ["Agreement beyond chance (Cohen's kappa)", a["kappa"], a["kappa_low"], a["kappa_high"]],
+        ["Truly resolved, as the signal says", a["signal_rate"], None, None],
+        ["Truly resolved, corrected by the labels", a["corrected_true_resolution_rate"], a["ci_low"], a["ci_high"]],
+        ["Sensitivity (resolved ones the signal calls resolved)", a["sensitivity"], None, None],
+        ["Specificity (unresolved ones the signal calls not resolved)", a["specificity"], None, None],
+    ]
+    end = table(ws, 2, ["Measure", "Value", "95% low", "95% high"], rows, [None, "0.000", "0.000", "0.000"])
+    put(ws, end + 1, 1, "Signal vs people")
+    table(
+        ws,
+        end + 2,
+        ["The signal says", "People: resolved", "People: not resolved"],
+        [
+            ["resolved", c["resolved_resolved"], c["resolved_not"]],
+            ["not resolved", c["not_resolved"], c["not_not"]],
+        ],
+        [None, "#,##0", "#,##0"],
+    )
+    finish(ws, 2, {1: 70}, last_row=end - 1)
