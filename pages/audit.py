@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import streamlit as st
 
-from metrics.compute import audit
+from metrics.compute import aggregate, audit, vendor
+from metrics.compute.evidence import OUTCOME_WORDS
 from metrics.core.errors import IngestError
 from metrics.present.formatting import NO_DATA
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
 from ui.text import md_escape
-from ui.widgets import has_ai, show_table, transcript_panel
+from ui.widgets import has_ai, pct, show_table, transcript_panel
 
 inside_frame()
 
@@ -27,6 +28,49 @@ st.caption(
     "what the true-resolution rate is once its mistakes are corrected. Save the labels to share the work; load "
     "them again in a later session. The labels also go into the Excel summary."
 )
+
+vendor_rows = vendor.compare(s.db)
+if vendor_rows:
+    st.subheader("What your AI vendor says vs the evidence")
+    overall = vendor_rows[0]
+    st.markdown(
+        f"Your export carries the vendor's own verdict: it calls **{overall.vendor_rate:.1%}** of these "
+        f"{overall.conversations:,} AI conversations resolved; the evidence (no handover, no return, no ticket "
+        f"after, no unhappy end, closed) says **{overall.true_rate:.1%}**. "
+        f"{overall.vendor_only:,} it calls resolved were not; {overall.evidence_only:,} it did not call resolved were."
+    )
+    show_table(
+        [
+            {
+                "Category": "All" if r.segment == aggregate.ALL else r.segment,
+                "AI conversations": r.conversations,
+                "The vendor says resolved": pct(r.vendor_rate),
+                "Truly resolved": pct(r.true_rate),
+                "Vendor says resolved, evidence says not": r.vendor_only,
+                "Evidence says resolved, vendor says not": r.evidence_only,
+            }
+            for r in vendor_rows
+        ],
+        hide_index=True,
+        column_config={
+            "The vendor says resolved": st.column_config.NumberColumn(format="%.1f%%"),
+            "Truly resolved": st.column_config.NumberColumn(format="%.1f%%"),
+        },
+    )
+    with st.expander("Conversations where they disagree (the newest 20)"):
+        show_table(
+            [
+                {
+                    "Conversation": cid,
+                    "Category": cat,
+                    "The vendor says": "resolved" if said else "not resolved",
+                    "What happened": OUTCOME_WORDS.get(outcome, outcome or "").capitalize(),
+                }
+                for cid, cat, said, outcome in vendor.disagreements(s.db)
+            ],
+            hide_index=True,
+        )
+    st.subheader("Read conversations yourself")
 
 
 def _draw() -> None:

@@ -387,6 +387,11 @@ def generate(
             "csat": pa.array(csat, pa.float64(), from_pandas=True),
             "handle_minutes": pa.array(handle, pa.float64(), from_pandas=True),
             "priority": np.where(rng.random(n) < 0.15, "high", "normal").astype(object),
+            # the AI vendor's own verdict, as in Intercom's "Fin AI Agent resolution state": resolved whenever no
+            # human took over and the ticket was closed, whatever happened afterwards
+            "ai_resolved": pa.array(
+                np.where(ai, ~escalated & np.isin(status, ["resolved", "closed"]), None), pa.bool_()
+            ),
         }
     )
     messages = _messages(rng, ids, created_ts, dur, outc, cats, names, busy_all, with_sentiment, extra_exchanges)

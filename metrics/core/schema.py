@@ -82,6 +82,14 @@ CONVERSATION_FIELDS: tuple[Field, ...] = (
         "title, ticket_subject, conversation_subject, source_subject, email_subject, subject_line",
         "the ticket's subject line (topics are found in it and the first customer message)",
     ),
+    _f(
+        "vendor_resolved",
+        "bool",
+        False,
+        "ai_resolved, resolved_by_ai, bot_resolved, automated_resolution, automatically_resolved, fin_resolved, "
+        "vendor_resolution, ai_resolution",
+        "the AI vendor's own verdict that its AI resolved the conversation",
+    ),
     _f("channel", "text", False, "via, source, medium"),
     _f("account_id", "text", False, "account, organization_id, org_id, company_id, organization, company"),
     _f("first_response_at", "timestamp", False, "first_reply_at, first_responded_at, first_response"),

@@ -206,6 +206,10 @@ PROFILES: tuple[Profile, ...] = (
             "first_response_at": (
                 _plus("{conversation_started_at|conversation_created_at}", "{first_response_time_seconds}", 1),
             ),
+            "vendor_resolved": (
+                "CASE WHEN lower({fin_ai_agent_resolution_state}) IN ('assumed resolution', 'confirmed resolution') "
+                "THEN 'true' WHEN nullif({fin_ai_agent_resolution_state}, '') IS NOT NULL THEN 'false' END",
+            ),
         },
         note="Fin AI Agent involved marks AI conversations; a resolution state of Routed to team or Escalated "
         "marks them escalated. Times are in the zone named in the header.",
@@ -240,6 +244,11 @@ PROFILES: tuple[Profile, ...] = (
             "escalated": (
                 "CASE WHEN lower({ai_agent_resolution_state}) IN ('routed_to_team', 'routed to team', 'escalated') "
                 "THEN 'true' ELSE 'false' END",
+            ),
+            "vendor_resolved": (
+                "CASE WHEN lower({ai_agent_resolution_state}) IN ('assumed_resolution', 'confirmed_resolution', "
+                "'assumed resolution', 'confirmed resolution') THEN 'true' "
+                "WHEN nullif({ai_agent_resolution_state}, '') IS NOT NULL THEN 'false' END",
             ),
         },
         skip=_SCD,
@@ -386,6 +395,10 @@ PROFILES: tuple[Profile, ...] = (
                 f"CASE WHEN {_has_tag('{tags}', 'ai_(close|handover|answered|snooze)')} THEN 'ai' ELSE 'human' END",
             ),
             "escalated": (f"CASE WHEN {_has_tag('{tags}', 'ai_handover')} THEN 'true' ELSE 'false' END",),
+            "vendor_resolved": (
+                f"CASE WHEN {_has_tag('{tags}', 'ai_close')} AND NOT {_has_tag('{tags}', 'ai_handover')} THEN 'true' "
+                f"WHEN {_has_tag('{tags}', 'ai_answered')} OR {_has_tag('{tags}', 'ai_handover')} THEN 'false' END",
+            ),
             "issue_category": (
                 "list_filter(string_split(regexp_replace(coalesce({tags}, ''), '[\\[\\]\"'']', '', 'g'), ','), "
                 "lambda t: trim(t) <> '' AND NOT starts_with(lower(trim(t)), 'ai_'))[1]",

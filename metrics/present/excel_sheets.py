@@ -87,7 +87,38 @@ def topics_sheet(wb: Workbook, report: dict) -> None:
 
 
 def audit_sheet(wb: Workbook, report: dict) -> None:
-    """The audit of the resolution signal, when people's labels were given."""
+    """The vendor's verdict vs the evidence (when the export has one) and the audit of the resolution signal
+    (when people's labels were given)."""
+    v = report.get("vendor_vs_evidence")
+    if v:
+        ws = wb.create_sheet("Vendor vs evidence")
+        put(ws, 1, 1, "What the AI vendor's export says vs the evidence (matured AI conversations with a verdict).")
+        rows = [
+            [
+                r["segment"] if n else "All",
+                r["conversations"],
+                r["vendor_resolution_rate"],
+                r["true_resolution_rate"],
+                r["vendor_says_resolved_evidence_not"],
+                r["evidence_says_resolved_vendor_not"],
+            ]
+            for n, r in enumerate([v["overall"], *v["by_category"]])
+        ]
+        end = table(
+            ws,
+            2,
+            [
+                "Category",
+                "AI conversations",
+                "The vendor says resolved",
+                "Truly resolved",
+                "Vendor says resolved, evidence says not",
+                "Evidence says resolved, vendor says not",
+            ],
+            rows,
+            [None, "#,##0", RATE, RATE, "#,##0", "#,##0"],
+        )
+        finish(ws, 2, {1: 40}, last_row=end - 1)
     a = report.get("audit")
     if not a:
         return

@@ -21,6 +21,7 @@ from metrics.compute import (
     signals,
     targets,
     topics,
+    vendor,
 )
 from metrics.compute.findings import months_live
 from metrics.compute.stats import TestResult, bh_qvalues
@@ -279,6 +280,7 @@ def build_report(
             "knowledge_gaps": [g.to_json() for g in gaps.find(db, settings, months_live(db))] if found else [],
             "unanswered_questions": [g.to_json() for g in questions.unanswered(db, settings)],
             "return_curve": returns.curve_rows(db, settings),
+            "vendor_vs_evidence": vendor.to_json(db),
             "comparisons": comparisons(db, overall, settings),
             "alerts": [a.to_json() for a in alerts],
             "insights": [i.to_json() for i in insights.find(db, settings, alerts)],

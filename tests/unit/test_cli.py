@@ -30,6 +30,7 @@ def test_report_on_the_sample_writes_the_data_block(tmp_path, capsys):
         "knowledge_gaps",
         "unanswered_questions",
         "return_curve",
+        "vendor_vs_evidence",
     }
     d = rep["data"]
     assert d["conversations"] == d["ai_conversations"] + d["human_conversations"] > 15000

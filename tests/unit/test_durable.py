@@ -140,3 +140,31 @@ def test_coverage_and_the_wait_after_the_handover(db):
     assert got["handoff_wait_median_s"].value == pytest.approx(360.0)
     assert got["handoff_wait_p90_s"].value == pytest.approx(120 + 0.9 * 480)
     assert (got["failed_handoff_rate"].numerator, got["failed_handoff_rate"].denominator) == (1, 3)
+
+
+def test_vendor_says_vs_evidence_says_by_category(db):
+    """The vendor calls a, b and c resolved and d not; the evidence: a truly resolved, b came back (b2 on the
+    same category 2 h later), c handed over, d truly resolved. Billing: vendor 2/2, evidence 1/2; Login: vendor
+    1/2, evidence 1/2 with one disagreement each way."""
+    from metrics.compute import vendor
+
+    head = "conversation_id,customer_id,created_at,ended_at,handled_by,escalated,issue_category,status,ai_resolved"
+    conv_rows = [
+        head,
+        "a,u1,2024-01-01T10:00:00Z,2024-01-01T10:10:00Z,ai,false,Billing,solved,true",
+        "b,u2,2024-01-01T10:00:00Z,2024-01-01T10:10:00Z,ai,false,Billing,solved,true",
+        "b2,u2,2024-01-01T12:00:00Z,2024-01-01T12:10:00Z,human,false,Billing,solved,",
+        "c,u3,2024-01-01T10:00:00Z,2024-01-01T10:10:00Z,ai,true,Login,solved,yes",
+        "d,u4,2024-01-01T10:00:00Z,2024-01-01T10:10:00Z,ai,false,Login,solved,no",
+        "z,u5,2024-03-01T10:00:00Z,2024-03-01T10:10:00Z,human,false,Login,solved,",
+    ]
+    assert ingest.load(db, [("c.csv", "\n".join(conv_rows).encode())], Settings()).errors == []
+    signals.compute(db, Settings())
+    found = {r.segment: r for r in vendor.compare(db)}
+    assert (found[aggregate.ALL].vendor_resolved, found[aggregate.ALL].truly_resolved) == (3, 2)
+    billing, login = found["Billing"], found["Login"]
+    assert (billing.vendor_rate, billing.true_rate, billing.vendor_only, billing.evidence_only) == (1.0, 0.5, 1, 0)
+    assert (login.vendor_rate, login.true_rate, login.vendor_only, login.evidence_only) == (0.5, 0.5, 1, 1)
+    assert sorted(r[0] for r in vendor.disagreements(db)) == ["b", "c", "d"]
+    block = vendor.to_json(db)
+    assert block["overall"]["vendor_resolution_rate"] == pytest.approx(0.75)

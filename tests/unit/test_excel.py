@@ -49,6 +49,7 @@ def test_workbook_sheets_and_summary_values_equal_the_json(sample_outputs):
         "Experience",
         "Business impact",
         "Topics",
+        "Vendor vs evidence",
         "Comparisons",
         "Alerts",
         "Data quality",
