@@ -53,6 +53,7 @@ if vendor_rows:
         ],
         hide_index=True,
         column_config={
+            "AI conversations": st.column_config.NumberColumn(format="localized"),
             "The vendor says resolved": st.column_config.NumberColumn(format="%.1f%%"),
             "Truly resolved": st.column_config.NumberColumn(format="%.1f%%"),
         },

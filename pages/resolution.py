@@ -96,23 +96,29 @@ st.caption(
     "The same issue follows the sidebar setting; a reopened ticket is not dated and so not counted here."
 )
 
-st.subheader("First-contact resolution at 24 h and 72 h")
-fcr = remembered(s, "fcr_by_window", lambda: resolution.fcr_by_window(s.db, s.settings, (24, 72)))
-who = ("AI", "Human") if has_ai(s) else ("Human",)
+st.subheader("Resolution at 24 hours, 72 hours and 7 days")
+WINDOWS = ((24, "24 h"), (72, "72 h"), (168, "7 d"))
+fcr = remembered(s, "fcr_by_window", lambda: resolution.fcr_by_window(s.db, s.settings, tuple(h for h, _ in WINDOWS)))
+columns = [("true_resolution_rate", "AI truly resolved"), ("fcr_rate_ai", "AI FCR")] if has_ai(s) else []
+columns.append(("fcr_rate_human", "Human FCR"))
 side = [
     {"Category": r["category"]}
-    | {f"{w} FCR, {h} h": pct(r[f"fcr_rate_{w.lower()}@{h}"].value) for w in who for h in (24, 72)}
+    | {
+        f"{label}, {w}": pct(r[f"{mid}@{h}"].value) if r[f"{mid}@{h}"] else None
+        for mid, label in columns
+        for h, w in WINDOWS
+    }
     for r in fcr
 ]
 show_table(
     side,
     hide_index=True,
-    width="stretch",
     column_config={k: st.column_config.NumberColumn(k, format="%.1f%%") for k in side[0] if k != "Category"},
 )
 st.caption(
-    "A longer window catches more returns, so FCR at 72 h is never above FCR at 24 h. "
-    "The ticket window and maturity follow the sidebar settings."
+    "The same conversations judged with a return window of 24 hours, 72 hours and 7 days: a longer window "
+    "catches more returns, so the rates never rise with it; each column counts the conversations whose windows "
+    "have closed for it. The ticket window follows the sidebar."
 )
 
 st.subheader("Weekly trend")

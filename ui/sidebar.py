@@ -112,9 +112,10 @@ def render(s: Session) -> Settings:
             f"{_count(d['accounts'], 'account')}"
         )
         st.markdown("**Windows**")
-        a, b = st.columns(2)
+        a, b, c = st.columns(3)
         a.button("24 h", on_click=_preset, args=(24,), width="stretch", help="Return window preset")
         b.button("72 h", on_click=_preset, args=(72,), width="stretch", help="Return window preset")
+        c.button("7 d", on_click=_preset, args=(168,), width="stretch", help="Return window preset: 7 days")
         values = {name: _widget(s, name) for name in settings_mod.in_group("Windows")}
         for group in SIDEBAR_GROUPS:
             with st.expander(group):

@@ -56,8 +56,11 @@ def leak_waterfall(db: Database, table: str = SIGNALS, where: str = "", params: 
 DEFLECTED_MATURED = "NOT escalated AND matured"
 
 
+BY_WINDOW = ("true_resolution_rate", "fcr_rate_ai", "fcr_rate_human")
+
+
 def fcr_by_window(db: Database, s: Settings, windows: tuple[float, ...] = (24, 72)) -> list[dict]:
-    """FCR of AI and human conversations by category at each return window, side by side.
+    """True resolution and the FCR of AI and human conversations by category at each return window, side by side.
 
     Each window gets its own signals table (maturity follows max(window, ticket window)).
     Rows: {"category", "fcr_rate_ai@24": MetricResult, ...}, the whole data first as "All".
@@ -66,13 +69,13 @@ def fcr_by_window(db: Database, s: Settings, windows: tuple[float, ...] = (24, 7
     for hours in windows:
         table = f"signals_w{int(hours)}"
         signals.compute(db, s.replace(return_window_hours=hours), table=table)
-        per[hours] = aggregate.compute(db, s, ["fcr_rate_ai", "fcr_rate_human"], segment="category", table=table)
+        per[hours] = aggregate.compute(db, s, list(BY_WINDOW), segment="category", table=table)
     keys = sorted(per[windows[0]], key=lambda k: (k != aggregate.ALL, k))
     out = []
     for seg in keys:
         row = {"category": "All" if seg == aggregate.ALL else seg}
         for hours in windows:
-            for mid in ("fcr_rate_ai", "fcr_rate_human"):
+            for mid in BY_WINDOW:
                 row[f"{mid}@{hours:g}"] = per[hours].get(seg, {}).get(mid)
         out.append(row)
     return out

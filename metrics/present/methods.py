@@ -67,6 +67,20 @@ TEXT = (
         "that topic use much more than the AI's answers there and than the agents' answers elsewhere.",
     ),
     (
+        "Coming back over time",
+        "For every conversation, the time from its end to the same customer's next conversation on the same issue. "
+        "Conversations whose customer has not come back (yet) count until the data ends and then drop out of the "
+        "count, so the recent ones inform the curve without waiting for their windows to close (Kaplan-Meier). "
+        "The shaded band is the 95% range.",
+    ),
+    (
+        "Checking the resolution against people",
+        "People label a sample drawn in proportion from the conversations the signal calls resolved and not, "
+        "by category. Agreement beyond chance (Cohen's kappa) is 1 when they always agree and 0 when they agree "
+        "no more than chance would. The corrected rate weighs what people found in each group by its share of "
+        "all matured AI conversations.",
+    ),
+    (
         "Unanswered questions",
         "Customer messages with a question mark, or starting with a question word, in AI conversations that "
         "were not truly resolved; grouped like topics and counted by conversation, most asked first.",

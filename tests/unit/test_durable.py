@@ -168,3 +168,36 @@ def test_vendor_says_vs_evidence_says_by_category(db):
     assert sorted(r[0] for r in vendor.disagreements(db)) == ["b", "c", "d"]
     block = vendor.to_json(db)
     assert block["overall"]["vendor_resolution_rate"] == pytest.approx(0.75)
+
+
+def test_true_resolution_and_fcr_at_24_hours_72_hours_and_7_days(db):
+    """The data of test_return_probabilities_from_the_signals: a comes back after 10 h, c after 30 h; d is
+    followed by a human ticket after 5 h (another category, so a ticket but no return); b is fine.
+    Truly resolved: 24 h: b, c = 2/4; 72 h and 7 d: b = 1/4. AI FCR (escalations and tickets do not matter):
+    24 h: b, c, d = 3/4; 72 h: b, d = 2/4."""
+    from metrics.compute import resolution
+
+    build(
+        db,
+        [
+            conv("a", T0, issue_category="Billing"),
+            conv("a2", "2024-01-01T20:00:00Z", handled_by="human", issue_category="Billing"),
+            conv("b", T0, customer="u2", issue_category="Billing"),
+            conv("c", T0, customer="u3", issue_category="Login"),
+            conv("c2", "2024-01-02T16:00:00Z", customer="u3", handled_by="human", issue_category="Login"),
+            conv("d", T0, customer="u4", issue_category="Login"),
+            conv("d2", "2024-01-01T15:00:00Z", customer="u4", handled_by="human", issue_category="Billing"),
+            conv("z", "2024-03-01T00:00:00Z", customer="zz", handled_by="human"),
+        ],
+    )
+    every = resolution.fcr_by_window(db, Settings(), (24, 72, 168))[0]
+    assert every["category"] == "All"
+    got = {k: (v.numerator, v.denominator) for k, v in every.items() if k != "category" and "human" not in k}
+    assert got == {
+        "true_resolution_rate@24": (2, 4),
+        "true_resolution_rate@72": (1, 4),
+        "true_resolution_rate@168": (1, 4),
+        "fcr_rate_ai@24": (3, 4),
+        "fcr_rate_ai@72": (2, 4),
+        "fcr_rate_ai@168": (2, 4),
+    }
