@@ -314,6 +314,16 @@ class Settings:
         "signals",
         widget="topic_names",
     )
+    changes: tuple[str, ...] = setting(
+        (),
+        "Change log",
+        "What changed and when, as date|categories (;-separated, empty = all)|kind|description (for example "
+        "2025-09-03|Billing dispute|article|billing article update): each change's effect is estimated on the "
+        "Business impact page. The AI launch (deployment date) is always the first.",
+        "",
+        "display",
+        widget="changes",
+    )
     currency: str = setting("USD", "Currency (ISO code)", "Shown with every money figure.", "Costs", "display")
     # Containment quality gates (SPEC: "quality gates toggleable in settings").
     containment_requires_no_low_csat: bool = setting(

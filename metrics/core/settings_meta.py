@@ -84,6 +84,12 @@ def validate(s: Any, meta: dict[str, Meta]) -> None:
         found, eq, name = item.partition("=")
         if not eq or not found.strip() or not name.strip():
             raise SettingsError(f"topic_names: {item!r} is not 'found name=your name'.")
+    for item in s.changes:
+        date = item.partition("|")[0].strip()
+        try:
+            dt.date.fromisoformat(date)
+        except ValueError:
+            raise SettingsError(f"changes: {item[:60]!r} does not start with a date (YYYY-MM-DD|...).") from None
     for name in ("date_from", "date_to"):
         if getattr(s, name):
             try:
