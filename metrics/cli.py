@@ -7,7 +7,7 @@ import json
 import os
 import sys
 
-from metrics.compute import audit
+from metrics.compute import audit, changes
 from metrics.core import db as dbmod
 from metrics.core import settings as settings_mod
 from metrics.core import settings_toml
@@ -53,6 +53,12 @@ def _parser() -> argparse.ArgumentParser:
         help="people's verdicts on AI conversations (conversation_id, label = resolved / not_resolved / cant_tell): "
         "adds the audit of the resolution signal",
     )
+    r.add_argument(
+        "--changes",
+        metavar="CHANGES.csv",
+        help="the change log (date, categories ;-separated or empty for all, kind, description): adds each "
+        "change's effect to the report",
+    )
     r.add_argument("--json", metavar="OUT.json", help="write the JSON report here ('-' for standard output)")
     r.add_argument("--xlsx", metavar="OUT.xlsx", help="write the Excel summary for leadership here")
     d = sub.add_parser("docs", help="print (or --write into README.md) the generated metric table")
@@ -97,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
         return _fail("give at least one file to load.")
     try:
         mappings = load_mappings(open(args.mapping, encoding="utf-8").read()) if args.mapping else {}
+        if args.changes:
+            with open(args.changes, "rb") as fh:
+                logged = changes.read_csv(os.path.basename(args.changes), fh.read())
+            s = s.replace(changes=list(s.changes) + [c.to_setting() for c in logged])
         labels = None
         if args.labels:
             with open(args.labels, "rb") as fh:

@@ -21,7 +21,7 @@ from metrics.core.settings import Settings
 from metrics.load import issues as load_issues
 from metrics.load.ingest import LoadResult
 from metrics.present.cells import BOLD, HEADER_FILL, finish, put, table
-from metrics.present.excel_sheets import audit_sheet, topics_sheet
+from metrics.present.excel_sheets import audit_sheet, changes_sheet, forecast_sheet, topics_sheet
 from metrics.present.formatting import EXCEL_FORMATS, excel_format, excel_value, filters_text, money_format, test_name
 
 FAMILY_SHEETS = {"Resolution quality": "Resolution", "Efficiency": "Efficiency", "Customer experience": "Experience"}
@@ -361,6 +361,8 @@ def write_workbook(
         _business_sheet(wb, db, settings)
     topics_sheet(wb, report)
     audit_sheet(wb, report)
+    changes_sheet(wb, report)
+    forecast_sheet(wb, report)
     _comparisons(wb, report)
     _alerts(wb, report)
     _data_quality(wb, db, load, report.get("warnings", []))

@@ -148,3 +148,70 @@ def audit_sheet(wb: Workbook, report: dict) -> None:
         [None, "#,##0", "#,##0"],
     )
     finish(ws, 2, {1: 70}, last_row=end - 1)
+
+
+def changes_sheet(wb: Workbook, report: dict) -> None:
+    """Each logged change's effect on the headline rates (interrupted time series or difference-in-differences)."""
+    found = report.get("change_effects") or []
+    if not found:
+        return
+    ws = wb.create_sheet("Changes")
+    verdicts = {"effect": "clear effect", "no_effect": "no clear change", "too_early": "too early to tell"}
+    methods = {"its": "before/after trend (interrupted time series)", "did": "against untouched categories"}
+    rows = [
+        [
+            e["date"],
+            e["change"],
+            e["metric"],
+            verdicts[e["verdict"]],
+            e["effect"],
+            e["ci_low"],
+            e["ci_high"],
+            e["p_value"],
+            methods[e["method"]],
+            e["sentence"],
+        ]
+        for e in found
+    ]
+    end = table(
+        ws,
+        1,
+        ["Date", "Change", "Metric id", "Verdict", "Effect", "95% low", "95% high", "p", "Method", "In plain words"],
+        rows,
+        [None, None, None, None, "0.000", "0.000", "0.000", "0.0000", None, None],
+    )
+    finish(ws, 1, {2: 36, 10: 100}, last_row=end - 1)
+
+
+def forecast_sheet(wb: Workbook, report: dict) -> None:
+    """Next weeks' volume with its 95% range, the human conversations, agent hours and AI fees it means."""
+    weeks = report.get("forecast") or []
+    if not weeks:
+        return
+    ws = wb.create_sheet("Forecast")
+    currency = report["settings"].get("currency", "USD")
+    rows = [
+        [
+            w["week"],
+            "All" if w["segment"] == "all" else w["segment"],
+            w["volume"],
+            w["volume_low"],
+            w["volume_high"],
+            w["human_conversations"],
+            w["agent_hours"],
+            w["ai_fees"],
+        ]
+        for w in weeks
+    ]
+    heads = ["Week", "Category", "Conversations", "95% low", "95% high", "Reach people", "Agent hours"]
+    end = table(ws, 1, [*heads, f"AI fees ({currency})"], rows, [None, None] + ["#,##0"] * 6)
+    back = report.get("forecast_backtest")
+    if back:
+        put(
+            ws,
+            end + 1,
+            1,
+            f"Checked on the last {back['weeks']} weeks held out: {back['interval_coverage']:.0%} of them fell inside "
+            f"the 95% range; the forecast was off by {back['mean_absolute_percentage_error']:.1%} on average.",
+        )
+    finish(ws, 1, {2: 28}, last_row=end - 1)

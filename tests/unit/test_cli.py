@@ -31,6 +31,9 @@ def test_report_on_the_sample_writes_the_data_block(tmp_path, capsys):
         "unanswered_questions",
         "return_curve",
         "vendor_vs_evidence",
+        "change_effects",
+        "forecast",
+        "forecast_backtest",
     }
     d = rep["data"]
     assert d["conversations"] == d["ai_conversations"] + d["human_conversations"] > 15000
