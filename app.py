@@ -33,6 +33,7 @@ PAGES = [
     st.Page("pages/experience.py", title="Experience", icon=":material/sentiment_satisfied:", url_path="experience"),
     st.Page("pages/business.py", title="Business impact", icon=":material/payments:", url_path="business"),
     st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+    st.Page("pages/plan.py", title="Changes and next weeks", icon=":material/timeline:", url_path="changes"),
     st.Page("pages/monitor.py", title="Monitor", icon=":material/monitor_heart:", url_path="monitor"),
     st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
     st.Page("pages/measure.py", title="How we measure", icon=":material/menu_book:", url_path="how-we-measure"),

@@ -235,6 +235,33 @@ def return_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
     return fig
 
 
+def forecast_band(points: list[tuple], title: str) -> go.Figure:
+    """Forecast volume (week, mean, low, high) as a line with its 95% band."""
+    fig = go.Figure()
+    weeks = [str(p[0]) for p in points]
+    fig.add_scatter(
+        x=weeks + weeks[::-1],
+        y=[p[3] for p in points] + [p[2] for p in points][::-1],
+        fill="toself",
+        line={"width": 0},
+        fillcolor=BLUE,
+        opacity=0.15,
+        hoverinfo="skip",
+        showlegend=False,
+    )
+    fig.add_scatter(
+        x=weeks,
+        y=[p[1] for p in points],
+        mode="lines+markers",
+        line={"color": BLUE},
+        name="Forecast",
+        customdata=[[p[2], p[3]] for p in points],
+        hovertemplate="week of %{x}: %{y:,.0f} (95% %{customdata[0]:,.0f}-%{customdata[1]:,.0f})<extra></extra>",
+    )
+    fig.update_layout(title=title, yaxis={"title": "Conversations", "rangemode": "tozero"}, **LAYOUT)
+    return fig
+
+
 def p_chart(points: list[dict], sigma: float, title: str, alert_days: tuple = ()) -> go.Figure:
     """Daily rate with its trailing baseline and the alert band (baseline +- sigma standard errors); the days
     that raised an alert are marked."""

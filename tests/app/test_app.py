@@ -86,6 +86,7 @@ PAGES = [
     "pages/experience.py",
     "pages/business.py",
     "pages/compare.py",
+    "pages/plan.py",
     "pages/monitor.py",
     "pages/data.py",
     "pages/measure.py",
@@ -475,3 +476,30 @@ def test_labelling_a_sample_gives_the_agreement_numbers():
     assert shown["Agreement beyond chance"] == f"{expected.kappa:.2f}"
     assert shown["Truly resolved, corrected"] == f"{expected.corrected_true_resolution_rate:.1%}"
     assert expected.confusion["resolved_resolved"] + expected.confusion["not_not"] == 9
+
+
+def test_a_change_is_logged_and_the_forecast_answers_a_what_if():
+    """Issue 22: add a change on the Changes page; its effects are listed in words; moving the volume slider
+    by +20% moves the forecast by 20% (the same arithmetic as forecast.what_if)."""
+    import datetime as dt
+
+    from metrics.compute import forecast
+
+    at = _app().run()
+    at.switch_page("pages/plan.py").run()
+    assert not at.exception
+    at.date_input(key="change-date").set_value(dt.date(2025, 7, 1))
+    at.multiselect(key="change-categories").set_value(["Billing dispute"])
+    at.text_input(key="change-description").set_value("new billing article")
+    at.button(key="change-add").click().run()
+    assert not at.exception
+    s = at.session_state["support_session"]
+    assert s.settings.changes == ("2025-07-01|Billing dispute|article|new billing article",)
+    effects = at.dataframe[1].value
+    assert len(effects) == 5 and all(
+        v.startswith("After new billing article on 1 Jul 2025") for v in effects["In plain words"]
+    )
+    base = forecast.forecast(s.db, s.settings, 8)[0]
+    at.slider(key="whatif-volume").set_value(20).run()
+    first = at.dataframe[-1].value.iloc[0]
+    assert first["Conversations"].startswith(f"{base.volume * 1.2:,.0f} (")
