@@ -23,21 +23,32 @@ HELPDESK_ONLY = (
 ICON = str(Path(__file__).resolve().parent / "ui" / "icon.png")  # shipped: a material icon is fetched from the web
 st.set_page_config(page_title="AI Support Performance", page_icon=ICON, layout="wide")
 
-PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="home", default=True),
-    st.Page("pages/insights.py", title="What to fix next", icon=":material/checklist:", url_path="insights"),
-    st.Page("pages/resolution.py", title="Resolution", icon=":material/task_alt:", url_path="resolution"),
-    st.Page("pages/topics.py", title="Topics", icon=":material/category:", url_path="topics"),
-    st.Page("pages/audit.py", title="Check the resolution", icon=":material/fact_check:", url_path="check-resolution"),
-    st.Page("pages/efficiency.py", title="Efficiency", icon=":material/speed:", url_path="efficiency"),
-    st.Page("pages/experience.py", title="Experience", icon=":material/sentiment_satisfied:", url_path="experience"),
-    st.Page("pages/business.py", title="Business impact", icon=":material/payments:", url_path="business"),
-    st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
-    st.Page("pages/plan.py", title="Changes and next weeks", icon=":material/timeline:", url_path="changes"),
-    st.Page("pages/monitor.py", title="Monitor", icon=":material/monitor_heart:", url_path="monitor"),
-    st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
-    st.Page("pages/measure.py", title="How we measure", icon=":material/menu_book:", url_path="how-we-measure"),
-]
+SECTIONS = {
+    "Results": [
+        st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="home", default=True),
+        st.Page("pages/insights.py", title="What to fix next", icon=":material/checklist:", url_path="insights"),
+        st.Page("pages/resolution.py", title="Resolution", icon=":material/task_alt:", url_path="resolution"),
+        st.Page("pages/efficiency.py", title="Efficiency", icon=":material/speed:", url_path="efficiency"),
+        st.Page(
+            "pages/experience.py", title="Experience", icon=":material/sentiment_satisfied:", url_path="experience"
+        ),
+        st.Page("pages/business.py", title="Business impact", icon=":material/payments:", url_path="business"),
+    ],
+    "Dig deeper": [
+        st.Page("pages/topics.py", title="Topics", icon=":material/category:", url_path="topics"),
+        st.Page(
+            "pages/audit.py", title="Check the resolution", icon=":material/fact_check:", url_path="check-resolution"
+        ),
+        st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:", url_path="compare"),
+        st.Page("pages/plan.py", title="Changes and next weeks", icon=":material/timeline:", url_path="changes"),
+        st.Page("pages/monitor.py", title="Monitor", icon=":material/monitor_heart:", url_path="monitor"),
+    ],
+    "Your data": [
+        st.Page("pages/data.py", title="Data", icon=":material/upload_file:", url_path="data"),
+        st.Page("pages/measure.py", title="How we measure", icon=":material/menu_book:", url_path="how-we-measure"),
+    ],
+}
+PAGES = [p for pages in SECTIONS.values() for p in pages]
 
 
 def _to_overview() -> None:
@@ -45,7 +56,8 @@ def _to_overview() -> None:
 
 
 # The default page is served at "/"; a link or bookmark to /overview lands there too (not "Page not found").
-nav = st.navigation([*PAGES, st.Page(_to_overview, title="Overview", url_path="overview", visibility="hidden")])
+HIDDEN = st.Page(_to_overview, title="Overview", url_path="overview", visibility="hidden")
+nav = st.navigation({**SECTIONS, "Your data": [*SECTIONS["Your data"], HIDDEN]}, expanded=True)
 s = session()
 s.db.new_run()  # this run's own cursor; a query left running by the previous run is interrupted
 try:
