@@ -83,6 +83,8 @@ def visit_pages(page, pages: tuple[str, ...] = PAGES, base: str = "") -> Iterato
             else:
                 page.get_by_test_id("stSidebarNav").get_by_text(title, exact=True).click()
             try:
+                if not base and title != PAGES[0]:  # a lost click leaves the address as it was: retry soon
+                    page.wait_for_url(f"**/{PATHS[title]}*", timeout=5_000)
                 _settled(page, timeout=40_000)
                 break
             except Exception:

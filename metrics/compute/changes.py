@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from metrics.compute import registry
 from metrics.compute.signals import TABLE as SIGNALS
@@ -138,6 +137,8 @@ def _design(df: pd.DataFrame, date: dt.date, did: bool) -> pd.DataFrame:
 
 
 def _fit(df: pd.DataFrame, date: dt.date, did: bool):
+    import statsmodels.api as sm  # loaded only when there is a change to check
+
     x = _design(df, date, did)
     x = x.loc[:, (x != 0).any(axis=0)]  # a weekday never seen gives an empty column
     model = sm.WLS(df["value"].astype(float), x, weights=df["n"].astype(float))
@@ -223,6 +224,8 @@ def effect_of(db: Database, s: Settings, change: Change, mid: str) -> Effect:
             t = np.array([(d - change.date).days for d in pre["day"]], dtype=float)
             xp = pd.DataFrame({"const": 1.0, "t": t, "touched": pre["grp"].astype(float)})
             xp["touched_t"] = xp["touched"] * t
+            import statsmodels.api as sm
+
             pre_fit = sm.WLS(pre["value"].astype(float), xp, weights=pre["n"].astype(float)).fit(
                 cov_type="HAC", cov_kwds={"maxlags": 7}
             )

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 
 from metrics.compute.aggregate import partial_weeks
 from metrics.compute.signals import TABLE as SIGNALS
@@ -82,6 +81,8 @@ def _rates(db: Database, since: dt.date | None) -> dict[str, tuple[float, float]
 
 def volume(history: pd.Series, horizon: int) -> pd.DataFrame:
     """mean, pi_lower, pi_upper (never below 0) for the next `horizon` weeks."""
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # loaded only when there is a forecast to make
+
     y = pd.Series(np.asarray(history, dtype=float))
     with warnings.catch_warnings():  # convergence chatter on short, flat series
         warnings.simplefilter("ignore")

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from metrics.compute import aggregate
 from metrics.compute.evidence import Insight
@@ -88,6 +87,8 @@ def distinctive(
 ) -> tuple[list[str], list[str]]:
     """(phrases the human answers in a topic use more than the AI's answers there and more than the humans'
     answers elsewhere (greetings and sign-offs cancel out), the AI's own most typical phrases)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer  # loaded only when there are gaps to read
+
     if not human or not ai:
         return [], []
     vec = TfidfVectorizer(ngram_range=(1, 3), stop_words="english", sublinear_tf=True, min_df=2, token_pattern=WORDS)

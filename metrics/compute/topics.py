@@ -19,10 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-from sklearn.cluster import KMeans
-from sklearn.exceptions import ConvergenceWarning
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import silhouette_score
 
 from metrics.core.db import Database, q, rows, table_exists
 from metrics.core.settings import Settings
@@ -118,6 +114,10 @@ def relation(db: Database, s: Settings) -> tuple[str, dict]:
 def _choose_k(x, n: int) -> int:
     """The number of topics with the best silhouette on a fixed sample (deterministic): every other number
     first, then the two next to the best."""
+    from sklearn.cluster import KMeans  # scikit-learn loads in about a second: only when topics are found
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.metrics import silhouette_score
+
     rng = np.random.default_rng(SEED)
     idx = np.sort(rng.choice(n, size=min(n, SAMPLE), replace=False))
     sample = x[idx]
@@ -152,6 +152,10 @@ def discover(
     Learnt on at most FIT texts (a fixed random sample), then every text goes to its nearest topic: the same
     answer at any size, and a million messages take seconds more, not minutes.
     """
+    from sklearn.cluster import KMeans
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     vec = TfidfVectorizer(
         ngram_range=(1, 2), min_df=2, max_df=0.5, stop_words="english", sublinear_tf=True, max_features=20_000
     )
