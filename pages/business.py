@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from metrics.compute import aggregate, business
+from metrics.compute import aggregate, business, changes
 from metrics.core import settings as settings_mod
 from metrics.core.errors import SettingsError
 from metrics.present import charts, formatting
 from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
-from ui.state import change_settings, session, signals_or_stop
+from ui.state import change_settings, remembered, session, signals_or_stop
 from ui.text import md_escape
 from ui.widgets import card, cards, has_ai, plot, show_table
 
@@ -183,4 +183,13 @@ else:
             "p": st.column_config.TextColumn(help="The chance of a difference this large if there were none.")
         },
     )
+    launch = [
+        e
+        for e in remembered(s, "change_effects", lambda: changes.effects(s.db, s.settings))
+        if e.change == "the AI launch"
+    ]
+    if launch:
+        st.markdown("**Against the trend before the launch** (interrupted time series, as on Changes and next weeks):")
+        for e in launch:
+            st.markdown(f"- {md_escape(e.sentence)}")
 st.caption(md_escape("Cost settings are saved with the other settings (sidebar, Settings file)."))

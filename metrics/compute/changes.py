@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metrics.compute import registry
+from metrics.compute import business, registry
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.core.db import Database, rows
 from metrics.core.errors import IngestError
@@ -33,6 +33,8 @@ MIN_DAYS = 14  # days with data needed on each side of a change
 WINDOW_DAYS = 90  # days used on each side
 ALPHA = 0.05
 METRICS = ("true_resolution_rate", "return_rate_ai", "escalation_rate", "csat_mean_ai", "cost_per_resolution_ai")
+# The launch changes who answers, so it is measured on what exists before and after it: every conversation.
+LAUNCH_METRICS = ("fcr_rate", "return_rate")
 _POINTS = {"rate"}  # effects of rates are shown in percentage points
 
 
@@ -65,9 +67,11 @@ def parse(items: tuple[str, ...] | list[str]) -> list[Change]:
     return out
 
 
-def log(s: Settings) -> list[Change]:
-    """The change log: the AI launch first (when a deployment date is set), then the changes by date."""
-    out = [Change(dt.date.fromisoformat(s.deployment_date), (), "launch", "the AI launch")] if s.deployment_date else []
+def log(s: Settings, launch: dt.date | None = None) -> list[Change]:
+    """The change log: the AI launch first (the deployment date setting, else `launch`: the first AI
+    conversation's day), then the changes by date."""
+    when = dt.date.fromisoformat(s.deployment_date) if s.deployment_date else launch
+    out = [Change(when, (), "launch", "the AI launch")] if when else []
     return out + sorted(parse(s.changes), key=lambda c: c.date)
 
 
@@ -237,5 +241,8 @@ def effects(db: Database, s: Settings, metrics: tuple[str, ...] = METRICS) -> li
     """Every change of the log against every metric the data has; remembered per data and settings."""
     key = ("change_effects", s, metrics)
     if key not in db.memo:
-        db.memo[key] = [effect_of(db, s, c, m) for c in log(s) for m in metrics]
+        found = log(s, business.deployment_date(db, s))
+        db.memo[key] = [
+            effect_of(db, s, c, m) for c in found for m in (LAUNCH_METRICS if c.kind == "launch" else metrics)
+        ]
     return db.memo[key]

@@ -496,10 +496,9 @@ def test_a_change_is_logged_and_the_forecast_answers_a_what_if():
     assert not at.exception
     s = at.session_state["support_session"]
     assert s.settings.changes == ("2025-07-01|Billing dispute|article|new billing article",)
-    effects = at.dataframe[1].value
-    assert len(effects) == 5 and all(
-        v.startswith("After new billing article on 1 Jul 2025") for v in effects["In plain words"]
-    )
+    said = list(at.dataframe[1].value["In plain words"])  # the launch (1 May 2025) first: FCR and returns
+    assert [v[:34] for v in said[:2]] == ["After the AI launch on 1 May 2025,"] * 2
+    assert len(said) == 7 and all(v.startswith("After new billing article on 1 Jul 2025") for v in said[2:])
     base = forecast.forecast(s.db, s.settings, 8)[0]
     at.slider(key="whatif-volume").set_value(20).run()
     first = at.dataframe[-1].value.iloc[0]
