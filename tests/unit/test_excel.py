@@ -50,6 +50,7 @@ def test_workbook_sheets_and_summary_values_equal_the_json(sample_outputs):
         "Business impact",
         "Topics",
         "Vendor vs evidence",
+        "Changes",
         "Forecast",
         "Comparisons",
         "Alerts",
