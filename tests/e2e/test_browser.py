@@ -37,25 +37,8 @@ def test_first_deep_link_shows_our_navigation_and_the_sample(server, browser):
     page.close()
 
 
-def test_upload_a_csv_and_see_the_quality_summary(server, browser, tmp_path):
-    f = tmp_path / "tickets.csv"
-    f.write_text(CSV)
-    page = browser.new_page()
-    page.goto(server + "/data")
-    page.get_by_text("What was loaded").wait_for(timeout=60_000)
-    _upload(page, f)
-    page.get_by_text("tickets.csv: conversations").wait_for(timeout=60_000)
-    assert (_metric(page, "Rows read"), _metric(page, "Rows loaded"), _metric(page, "Rows rejected")) == (
-        "3",
-        "2",
-        "1",
-    )  # c3 has 4 fields, not 5
-    assert page.get_by_text("You are looking at sample data").count() == 0
-    page.screenshot(path="/tmp/e2e-data.png", full_page=True)
-    page.close()
-
-
 def test_two_browser_sessions_do_not_share_data(server, browser, tmp_path):
+    """An upload in one session: its quality summary there, the sample untouched in the other."""
     f = tmp_path / "mine.csv"
     f.write_text(CSV)
     a = browser.new_context().new_page()
@@ -65,6 +48,12 @@ def test_two_browser_sessions_do_not_share_data(server, browser, tmp_path):
     a.get_by_text("What was loaded").wait_for(timeout=60_000)
     _upload(a, f)
     a.get_by_text("mine.csv: conversations").wait_for(timeout=60_000)
+    assert (_metric(a, "Rows read"), _metric(a, "Rows loaded"), _metric(a, "Rows rejected")) == (
+        "3",
+        "2",
+        "1",
+    )  # c3 has 4 fields, not 5
+    assert a.get_by_text("You are looking at sample data").count() == 0
     b.get_by_text("You are looking at sample data").wait_for(timeout=60_000)
     b.reload()
     b.get_by_text("You are looking at sample data").wait_for(timeout=60_000)
@@ -248,18 +237,6 @@ def test_user_text_never_becomes_a_link(server, browser, tmp_path):
     page.close()
 
 
-def test_the_app_fetches_nothing_from_the_internet(server, browser):
-    """Issue 23: the page icon was fetched from a font CDN; the app must work offline and leak no visits."""
-    page = browser.new_page()
-    outside = []
-    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
-    page.goto(server + "/")
-    page.get_by_text("You are looking at sample data").wait_for(timeout=60_000)
-    page.wait_for_timeout(2000)
-    assert outside == []
-    page.close()
-
-
 def test_uploads_in_two_steps_across_a_page_visit_keep_both_files(server, browser, tmp_path):
     """Issue 17: the uploader forgets its files when the page is left; the data in use must not."""
     conv = tmp_path / "conversations.csv"
@@ -332,10 +309,13 @@ def _empty_charts(page) -> int:
 
 
 def test_every_page_reads_as_words_on_the_sample(server, browser):
-    """Issue 17: no "None", no snake_case identifier and no 1e-05 style number on any page a leader reads."""
+    """Issue 17: no "None", no snake_case identifier and no 1e-05 style number on any page a leader reads.
+    Issue 23: and no page fetches anything from outside the server (the page icon came from a font CDN once)."""
     from bench.screens import _settled, visit_pages
 
     page = browser.new_page()
+    outside = []
+    page.on("request", lambda r: outside.append(r.url) if not r.url.startswith((server, "data:", "blob:")) else None)
     page.goto(server + "/")
     _settled(page)
     found = {}
@@ -348,6 +328,7 @@ def test_every_page_reads_as_words_on_the_sample(server, browser):
         assert _empty_charts(page) == 0, title
     page.close()
     assert found == {}
+    assert outside == []
 
 
 def test_a_helpdesk_only_export_says_so_on_every_page_and_draws_no_empty_chart(server, browser):
