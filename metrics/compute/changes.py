@@ -30,6 +30,7 @@ from metrics.core.errors import IngestError
 from metrics.core.settings import Settings
 
 MIN_DAYS = 14  # days with data needed on each side of a change
+MAX_CHANGES = 100  # each change is a few model fits per metric: a log longer than this is refused
 WINDOW_DAYS = 90  # days used on each side
 ALPHA = 0.05
 METRICS = ("true_resolution_rate", "return_rate_ai", "escalation_rate", "csat_mean_ai", "cost_per_resolution_ai")
@@ -83,6 +84,8 @@ def read_csv(name: str, data: bytes) -> list[Change]:
         raise IngestError(f"{name} needs a date column (and categories, kind, description).")
     out = []
     for n, row in enumerate(reader, start=2):
+        if len(out) == MAX_CHANGES:
+            raise IngestError(f"{name} has more than {MAX_CHANGES} changes; keep the ones worth checking.")
         raw = (row.get(heads["date"]) or "").strip()
         try:
             date = dt.date.fromisoformat(raw[:10])

@@ -84,6 +84,7 @@ def validate(s: Any, meta: dict[str, Meta]) -> None:
         found, eq, name = item.partition("=")
         if not eq or not found.strip() or not name.strip():
             raise SettingsError(f"topic_names: {item!r} is not 'found name=your name'.")
+    need(len(s.changes) <= 100, f"changes: {len(s.changes)} changes; at most 100 can be checked.")
     for item in s.changes:
         date = item.partition("|")[0].strip()
         try:

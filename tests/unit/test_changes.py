@@ -112,3 +112,8 @@ def test_the_change_log_file_and_setting_are_checked():
         changes.read_csv("c.csv", b"date,kind\nMarch,article\n")
     with pytest.raises(SettingsError, match="changes: 'soon|A' does not start with a date"):
         Settings().replace(changes=["soon|A"])
+    many = b"date\n" + b"2025-01-01\n" * (changes.MAX_CHANGES + 1)
+    with pytest.raises(IngestError, match=r"^c\.csv has more than 100 changes"):
+        changes.read_csv("c.csv", many)
+    with pytest.raises(SettingsError, match="at most 100 can be checked"):
+        Settings().replace(changes=["2025-01-01|||"] * 101)
