@@ -111,8 +111,10 @@ else:
     )
 
 st.subheader("Next weeks")
-weeks = st.slider("Weeks ahead", 4, 12, 8, key="forecast-weeks")
-predicted = remembered(s, f"forecast-{weeks}", lambda: forecast.forecast(s.db, s.settings, weeks))
+left, right = st.columns([3, 1])
+weeks = left.slider("Weeks ahead", 4, 12, 8, key="forecast-weeks")
+by = right.radio("By", forecast.BY, key="forecast-by", format_func=str.capitalize, horizontal=True)
+predicted = remembered(s, f"forecast-{weeks}-{by}", lambda: forecast.forecast(s.db, s.settings, weeks, by))
 if not predicted:
     st.info(f"A forecast needs at least {forecast.MIN_WEEKS} complete weeks of conversations.")
     st.stop()

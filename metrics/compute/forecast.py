@@ -24,7 +24,7 @@ import pandas as pd
 
 from metrics.compute.aggregate import partial_weeks
 from metrics.compute.signals import TABLE as SIGNALS
-from metrics.core.db import Database, rows
+from metrics.core.db import Database, columns, rows
 from metrics.core.settings import Settings
 
 MIN_WEEKS = 10  # complete weeks of history needed for a forecast
@@ -51,29 +51,39 @@ class Week:
         return d
 
 
-def _history(db: Database) -> pd.DataFrame:
-    """Complete weeks x segment (all and each category): conversations."""
+BY = ("category", "topic")  # the segments a forecast can be broken down by
+
+
+def _history(db: Database, by: str = "category") -> pd.DataFrame:
+    """Complete weeks x segment (all and each value of `by`): conversations."""
     drop = set(partial_weeks(db))
     found = rows(
         db.con,
-        f"""SELECT week, CASE WHEN grouping(category) = 1 THEN $all ELSE category END, count(*) FROM {SIGNALS}
-            GROUP BY GROUPING SETS ((week), (week, category)) ORDER BY 1""",
+        f"""SELECT week, CASE WHEN grouping({by}) = 1 THEN $all ELSE coalesce({by}, '(none)') END, count(*)
+            FROM {SIGNALS} GROUP BY GROUPING SETS ((week), (week, {by})) ORDER BY 1""",
         {"all": ALL},
     )
     df = pd.DataFrame(found, columns=["week", "segment", "n"])
     df = df[~df["week"].astype(str).isin(drop)]
-    return df.pivot_table(index="week", columns="segment", values="n", fill_value=0).sort_index()
+    table = df.pivot_table(index="week", columns="segment", values="n", fill_value=0).sort_index()
+    if len(table):  # a week without any conversation is a week of 0, not a missing one
+        every = [
+            table.index[0] + dt.timedelta(weeks=k) for k in range((table.index[-1] - table.index[0]).days // 7 + 1)
+        ]
+        table = table.reindex(every, fill_value=0)
+    return table
 
 
-def _rates(db: Database, since: dt.date | None) -> dict[str, tuple[float, float]]:
+def _rates(db: Database, since: dt.date | None, by: str = "category") -> dict[str, tuple[float, float]]:
     """segment -> (the AI's share of conversations, its true-resolution rate) since that week."""
     found = rows(
         db.con,
-        f"""SELECT CASE WHEN grouping(category) = 1 THEN $all ELSE category END, count(*) FILTER (WHERE is_ai) / count(*),
+        f"""SELECT CASE WHEN grouping({by}) = 1 THEN $all ELSE coalesce({by}, '(none)') END,
+                   count(*) FILTER (WHERE is_ai) / count(*),
                    count(*) FILTER (WHERE is_ai AND matured AND truly_resolved)
                    / nullif(count(*) FILTER (WHERE is_ai AND matured), 0)
             FROM {SIGNALS} WHERE $since IS NULL OR week >= CAST($since AS DATE)
-            GROUP BY GROUPING SETS ((), (category))""",
+            GROUP BY GROUPING SETS ((), ({by}))""",
         {"all": ALL, "since": since},
     )
     return {seg: (float(share or 0.0), float(r or 0.0)) for seg, share, r in found}
@@ -101,13 +111,18 @@ def _week(s: Settings, week: dt.date, segment: str, v: float, low: float, high: 
     return Week(week, segment, v, low, high, share, r, human, human * s.human_minutes_per_conversation / 60, fees)
 
 
-def forecast(db: Database, s: Settings, horizon: int = 8) -> list[Week]:
-    """The next `horizon` weeks for all conversations and each category with MIN_WEEKS complete weeks."""
-    hist = _history(db)
+def forecast(db: Database, s: Settings, horizon: int = 8, by: str = "category") -> list[Week]:
+    """The next `horizon` weeks for all conversations and each value of `by` (category or topic) with MIN_WEEKS
+    complete weeks."""
+    if by not in BY or by not in columns(db.con, SIGNALS):
+        return []
+    if not rows(db.con, f"SELECT count({by}) FROM {SIGNALS}")[0][0]:  # no topics found in this data
+        return []
+    hist = _history(db, by)
     if len(hist) < MIN_WEEKS:
         return []
     weeks = list(hist.index)
-    rates = _rates(db, weeks[-RECENT])
+    rates = _rates(db, weeks[-RECENT], by)
     out = []
     for segment in [ALL, *sorted(c for c in hist.columns if c != ALL)]:
         series = hist[segment]

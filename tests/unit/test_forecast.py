@@ -49,3 +49,24 @@ def test_a_rising_series_keeps_rising():
     series = np.arange(30) * 10.0 + 100
     pred = forecast.volume(series, 4)
     assert pred["mean"].iloc[0] > 380 and pred["mean"].is_monotonic_increasing
+
+
+def test_forecast_by_category_and_by_topic(db):
+    """120 days of 180 conversations a day in categories A, B and C (from test_changes): 16 complete weeks
+    (the first, from a Wednesday, and the last, to a Wednesday, are partial and left out);
+    each category about 420 a week, all about 1,260, and the same breakdown is refused for an unknown column
+    or without topics."""
+    from metrics.compute import signals
+    from tests.unit.test_changes import _load, _planted
+
+    _load(db, _planted)
+    s = Settings(date_to="2025-04-30")  # the data's last day: leaves out the one conversation a month later
+    signals.compute(db, s)
+    weeks = forecast.forecast(db, s, 4)
+    assert sorted({w.segment for w in weeks}) == ["A", "B", "C", "all"]
+    assert len(weeks) == 16
+    first = {w.segment: w for w in weeks if w.week == weeks[0].week}
+    assert first["all"].volume == pytest.approx(1260, rel=0.05)
+    assert first["A"].volume == pytest.approx(420, rel=0.05)
+    assert forecast.forecast(db, s, 4, by="topic") == []  # no topics in this data
+    assert forecast.forecast(db, s, 4, by="customer_id") == []
