@@ -8,6 +8,7 @@ import streamlit as st
 from metrics.compute import aggregate, audit, vendor
 from metrics.compute.evidence import OUTCOME_WORDS
 from metrics.core.errors import IngestError
+from metrics.present import formatting
 from metrics.present.formatting import NO_DATA
 from ui.frame import inside_frame
 from ui.state import session, signals_or_stop
@@ -120,7 +121,7 @@ result = audit.evaluate(s.db, s.labels)
 
 
 def _pct(v: float | None) -> str:
-    return NO_DATA if v is None else f"{v:.1%}"
+    return formatting.value("rate", v)
 
 
 def _range(low: float | None, high: float | None, pct: bool = True) -> str:

@@ -137,26 +137,17 @@ plot(
     ),
     "Next weeks",
 )
-fte_week = s.settings.fte_hours_per_month * 12 / 52
-
-
-def _band(w: forecast.Week) -> tuple[forecast.Week, forecast.Week]:
-    """The same week at the low and the high end of its volume range."""
-    lo = forecast.what_if([w], s.settings, w.segment, 0, 100 * (w.volume_low / w.volume - 1) if w.volume else 0)[0]
-    hi = forecast.what_if([w], s.settings, w.segment, 0, 100 * (w.volume_high / w.volume - 1) if w.volume else 0)[0]
-    return lo, hi
-
-
 table_rows = []
 for w in rows:
-    lo, hi = _band(w)
+    lo, hi = forecast.band(w, s.settings)
+    people = (w.agent_hours, lo.agent_hours, hi.agent_hours)
     table_rows.append(
         {
             "Week of": w.week.isoformat(),
             "Conversations": f"{w.volume:,.0f} ({w.volume_low:,.0f}-{w.volume_high:,.0f})",
             "Reach people": f"{w.human_conversations:,.0f} ({lo.human_conversations:,.0f}-{hi.human_conversations:,.0f})",
             "Agent hours": f"{w.agent_hours:,.0f} h ({lo.agent_hours:,.0f}-{hi.agent_hours:,.0f})",
-            "FTE": f"{w.agent_hours / fte_week:.1f} ({lo.agent_hours / fte_week:.1f}-{hi.agent_hours / fte_week:.1f})",
+            "FTE": "{:.1f} ({:.1f}-{:.1f})".format(*(forecast.fte(h, s.settings) for h in people)),
             "AI fees": f"{money(w.ai_fees, 0)} ({money(lo.ai_fees, 0)}-{money(hi.ai_fees, 0)})",
         }
     )
@@ -166,7 +157,7 @@ st.caption(
     "Reach people = conversations the AI does not truly resolve (human-handled ones plus the AI's failures): "
     f"the AI's share {first.ai_share:.0%} and true resolution {first.resolution_rate:.0%} over the last "
     f"{forecast.RECENT} weeks{' (with the what-if)' if points or volume_pct else ''}; agent hours at "
-    f"{s.settings.human_minutes_per_conversation:g} minutes each; FTE at {fte_week:.0f} hours a week; AI fees from the "
+    f"{s.settings.human_minutes_per_conversation:g} minutes each; FTE at {forecast.fte_week_hours(s.settings):.0f} hours a week; AI fees from the "
     "cost inputs (Business impact). In brackets: at the low and high end of the 95% range of conversations."
     if first
     else NO_DATA

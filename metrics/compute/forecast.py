@@ -151,6 +151,24 @@ def what_if(
     return out
 
 
+def band(w: Week, s: Settings) -> tuple[Week, Week]:
+    """The same week at the low and the high end of its volume's 95% range (people reached, hours, fees)."""
+    if not w.volume:
+        return w, w
+    low, high = (what_if([w], s, w.segment, 0.0, 100 * (v / w.volume - 1))[0] for v in (w.volume_low, w.volume_high))
+    return low, high
+
+
+def fte_week_hours(s: Settings) -> float:
+    """A full-time agent's hours a week: fte_hours_per_month spread over 52 / 12 weeks."""
+    return s.fte_hours_per_month * 12 / 52
+
+
+def fte(hours_a_week: float, s: Settings) -> float:
+    """Agent hours a week as full-time people."""
+    return hours_a_week / fte_week_hours(s)
+
+
 def backtest(db: Database, s: Settings, held: int = 8) -> dict | None:
     """Hold out the last `held` complete weeks of all conversations, forecast them from the weeks before: the
     share of weeks inside the 95% interval and the mean absolute percentage error."""

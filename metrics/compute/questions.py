@@ -9,7 +9,7 @@ TF-IDF, k-means, named by their distinctive words); each group counts the failed
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from metrics.compute import topics
 from metrics.compute.signals import SIGNAL_SETTINGS
@@ -33,14 +33,7 @@ class Question:
     example_ids: list[str]
 
     def to_json(self) -> dict:
-        return {
-            "question": self.question,
-            "conversations": self.conversations,
-            "share": self.share,
-            "terms": self.terms,
-            "examples": self.examples,
-            "example_ids": self.example_ids,
-        }
+        return asdict(self)
 
 
 def unanswered(db: Database, s: Settings) -> list[Question]:

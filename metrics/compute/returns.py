@@ -17,7 +17,7 @@ import numpy as np
 from metrics.compute.aggregate import MetricResult
 from metrics.compute.signals import SIGNAL_SETTINGS
 from metrics.compute.signals import TABLE as SIGNALS
-from metrics.core.db import Database, columns, ident, rows
+from metrics.core.db import Database, columns, df, ident
 from metrics.core.settings import Settings
 
 Z = 1.959963984540054
@@ -84,21 +84,14 @@ FROM {signals} WHERE (is_ai OR is_human) AND ended_at IS NOT NULL AND ended_at <
 
 def _curves(db: Database, segment: str | None) -> dict[tuple[str, str], Curve]:
     handler_case = "CASE WHEN is_ai THEN 'ai' ELSE 'human' END"
-    seg = "'all'" if segment is None else f"CAST({ident(segment)} AS VARCHAR)"
-    data = rows(db.con, _DATA.format(handler_case=handler_case, segment=seg, signals=SIGNALS))
-    if not data:
-        return {}
-    handler = np.array([r[0] for r in data])
-    segs = np.array(["(none)" if r[1] is None else r[1] for r in data], dtype=object)
-    hours = np.array([r[2] for r in data], dtype=float)
-    back = np.array([r[3] for r in data], dtype=bool)
-    out = {}
-    for h in ("ai", "human"):
-        for value in sorted(set(segs[handler == h])):
-            pick = (handler == h) & (segs == value)
-            if pick.sum() >= (1 if segment is None else MIN_N):
-                out[(h, value)] = kaplan_meier(hours[pick], back[pick])
-    return out
+    seg = "'all'" if segment is None else f"coalesce(CAST({ident(segment)} AS VARCHAR), '(none)')"
+    data = df(db.con, _DATA.format(handler_case=handler_case, segment=seg, signals=SIGNALS))
+    least = 1 if segment is None else MIN_N
+    return {
+        (h, value): kaplan_meier(g["hours"].to_numpy(dtype=float), g["came_back"].to_numpy(dtype=bool))
+        for (h, value), g in data.groupby(["handler", "segment"], sort=True)
+        if len(g) >= least
+    }
 
 
 def curves(db: Database, s: Settings, segments: tuple[str, ...] = ("category", "topic")) -> dict:
@@ -107,7 +100,7 @@ def curves(db: Database, s: Settings, segments: tuple[str, ...] = ("category", "
     key = ("return_curves", segments, tuple(getattr(s, k) for k in SIGNAL_SETTINGS))
     if key not in db.memo:
         have = columns(db.con, SIGNALS)
-        out = {k: c for k, c in _curves(db, None).items()}
+        out = _curves(db, None)
         for seg in segments:
             if seg in have:
                 out |= {(h, f"{seg}={v}"): c for (h, v), c in _curves(db, seg).items()}

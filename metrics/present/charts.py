@@ -198,6 +198,20 @@ def hazard_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
     return fig
 
 
+def _band(fig: go.Figure, x: list, low: list, high: list, colour: str, shape: str = "linear") -> None:
+    """A shaded 95% range under a line: the high edge out and the low edge back, filled."""
+    fig.add_scatter(
+        x=x + x[::-1],
+        y=high + low[::-1],
+        fill="toself",
+        line={"width": 0, "shape": shape},
+        fillcolor=colour,
+        opacity=0.15,
+        hoverinfo="skip",
+        showlegend=False,
+    )
+
+
 def return_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
     """Step curves of the probability of having come back (return_curve rows), each with its 95% band."""
     fig = go.Figure()
@@ -205,16 +219,7 @@ def return_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
     for n, (name, pts) in enumerate(series.items()):
         colour = colours[n % len(colours)]
         days = [p["hours"] / 24 for p in pts]
-        fig.add_scatter(
-            x=days + days[::-1],
-            y=[p["ci_high"] for p in pts] + [p["ci_low"] for p in pts][::-1],
-            fill="toself",
-            line={"width": 0, "shape": "hv"},
-            fillcolor=colour,
-            opacity=0.15,
-            hoverinfo="skip",
-            showlegend=False,
-        )
+        _band(fig, days, [p["ci_low"] for p in pts], [p["ci_high"] for p in pts], colour, "hv")
         fig.add_scatter(
             x=days,
             y=[p["probability"] for p in pts],
@@ -239,16 +244,7 @@ def forecast_band(points: list[tuple], title: str) -> go.Figure:
     """Forecast volume (week, mean, low, high) as a line with its 95% band."""
     fig = go.Figure()
     weeks = [str(p[0]) for p in points]
-    fig.add_scatter(
-        x=weeks + weeks[::-1],
-        y=[p[3] for p in points] + [p[2] for p in points][::-1],
-        fill="toself",
-        line={"width": 0},
-        fillcolor=BLUE,
-        opacity=0.15,
-        hoverinfo="skip",
-        showlegend=False,
-    )
+    _band(fig, weeks, [p[2] for p in points], [p[3] for p in points], BLUE)
     fig.add_scatter(
         x=weeks,
         y=[p[1] for p in points],

@@ -54,23 +54,25 @@ def test_kaplan_meier_equals_statsmodels_on_generated_data():
 T0 = "2024-01-01T10:00:00Z"
 
 
+# Four AI conversations ending at T0 (a: same issue again after 10 h; b: never; c: same issue after 30 h; d: a
+# human ticket on another issue after 5 h), and a human conversation two months on that closes every window.
+FOUR_AI = [
+    conv("a", T0, issue_category="Billing"),
+    conv("a2", "2024-01-01T20:00:00Z", handled_by="human", issue_category="Billing"),
+    conv("b", T0, customer="u2", issue_category="Billing"),
+    conv("c", T0, customer="u3", issue_category="Login"),
+    conv("c2", "2024-01-02T16:00:00Z", customer="u3", handled_by="human", issue_category="Login"),
+    conv("d", T0, customer="u4", issue_category="Login"),
+    conv("d2", "2024-01-01T15:00:00Z", customer="u4", handled_by="human", issue_category="Billing"),
+    conv("z", "2024-03-01T00:00:00Z", customer="zz", handled_by="human"),
+]
+
+
 def test_return_probabilities_from_the_signals(db):
     """Four AI conversations end at T0: a's customer comes back on the same issue after 10 h, c's after 30 h;
     b's never; d's comes back on another issue (no return). The data runs two months on, so b and d are
     followed beyond 14 days. KM: 24 h: 1/4; 72 h and 7 d: 1 - 3/4 * 2/3 = 1/2. The human ones never return."""
-    build(
-        db,
-        [
-            conv("a", T0, issue_category="Billing"),
-            conv("a2", "2024-01-01T20:00:00Z", handled_by="human", issue_category="Billing"),
-            conv("b", T0, customer="u2", issue_category="Billing"),
-            conv("c", T0, customer="u3", issue_category="Login"),
-            conv("c2", "2024-01-02T16:00:00Z", customer="u3", handled_by="human", issue_category="Login"),
-            conv("d", T0, customer="u4", issue_category="Login"),
-            conv("d2", "2024-01-01T15:00:00Z", customer="u4", handled_by="human", issue_category="Billing"),
-            conv("z", "2024-03-01T00:00:00Z", customer="zz", handled_by="human"),
-        ],
-    )
+    build(db, FOUR_AI)
     got = returns.results(db, Settings())
     assert got["return_probability_24h_ai"].value == pytest.approx(0.25)
     assert got["return_probability_72h_ai"].value == pytest.approx(0.5)
@@ -171,25 +173,13 @@ def test_vendor_says_vs_evidence_says_by_category(db):
 
 
 def test_true_resolution_and_fcr_at_24_hours_72_hours_and_7_days(db):
-    """The data of test_return_probabilities_from_the_signals: a comes back after 10 h, c after 30 h; d is
+    """FOUR_AI: a comes back after 10 h, c after 30 h; d is
     followed by a human ticket after 5 h (another category, so a ticket but no return); b is fine.
     Truly resolved: 24 h: b, c = 2/4; 72 h and 7 d: b = 1/4. AI FCR (escalations and tickets do not matter):
     24 h: b, c, d = 3/4; 72 h: b, d = 2/4."""
     from metrics.compute import resolution
 
-    build(
-        db,
-        [
-            conv("a", T0, issue_category="Billing"),
-            conv("a2", "2024-01-01T20:00:00Z", handled_by="human", issue_category="Billing"),
-            conv("b", T0, customer="u2", issue_category="Billing"),
-            conv("c", T0, customer="u3", issue_category="Login"),
-            conv("c2", "2024-01-02T16:00:00Z", customer="u3", handled_by="human", issue_category="Login"),
-            conv("d", T0, customer="u4", issue_category="Login"),
-            conv("d2", "2024-01-01T15:00:00Z", customer="u4", handled_by="human", issue_category="Billing"),
-            conv("z", "2024-03-01T00:00:00Z", customer="zz", handled_by="human"),
-        ],
-    )
+    build(db, FOUR_AI)
     every = resolution.fcr_by_window(db, Settings(), (24, 72, 168))[0]
     assert every["category"] == "All"
     got = {k: (v.numerator, v.denominator) for k, v in every.items() if k != "category" and "human" not in k}

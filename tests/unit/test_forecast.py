@@ -34,6 +34,17 @@ def test_the_weekly_arithmetic_and_the_what_if_by_hand():
     assert (busier.human_conversations, busier.agent_hours, busier.ai_fees) == pytest.approx((84, 8.4, 72))
 
 
+def test_the_range_of_a_week_and_its_fte_by_hand():
+    """The Billing week above with conversations 80-120: at 80, 48 AI, 24 resolved, 56 reach people, 5.6 h,
+    fees 24 + 24 = 48; at 120: 84 people, 8.4 h, fees 72. 173.33 FTE hours a month = 40 a week: 7 h = 0.175 FTE."""
+    w = forecast._week(S, dt.date(2026, 1, 5), "Billing", 100.0, 80.0, 120.0, 0.6, 0.5)
+    low, high = forecast.band(w, S)
+    assert (low.human_conversations, low.agent_hours, low.ai_fees) == pytest.approx((56, 5.6, 48))
+    assert (high.human_conversations, high.agent_hours, high.ai_fees) == pytest.approx((84, 8.4, 72))
+    s = S.replace(fte_hours_per_month=40 * 52 / 12)
+    assert forecast.fte(7, s) == pytest.approx(0.175)
+
+
 def test_a_steady_series_is_forecast_at_its_level_inside_its_interval():
     rng = np.random.default_rng(0)
     series = 500 + rng.normal(0, 20, 40)
