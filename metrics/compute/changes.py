@@ -23,7 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from metrics.compute import business, registry
+from metrics.compute import business, checks, registry
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.core.db import Database, rows
 from metrics.core.errors import IngestError
@@ -34,7 +34,8 @@ MAX_CHANGES = 100  # each change is a few model fits per metric: a log longer th
 WINDOW_DAYS = 90  # days used on each side
 ALPHA = 0.05
 METRICS = ("true_resolution_rate", "return_rate_ai", "escalation_rate", "csat_mean_ai", "cost_per_resolution_ai")
-# The launch changes who answers, so it is measured on what exists before and after it: every conversation.
+# The launch changes who answers, so it is measured on what exists before and after it: every conversation (so is
+# any change in a helpdesk export without AI conversations).
 LAUNCH_METRICS = ("fcr_rate", "return_rate")
 _POINTS = {"rate"}  # effects of rates are shown in percentage points
 
@@ -245,7 +246,8 @@ def effects(db: Database, s: Settings, metrics: tuple[str, ...] = METRICS) -> li
     key = ("change_effects", s, metrics)
     if key not in db.memo:
         found = log(s, business.deployment_date(db, s))
+        ai = checks.has_ai(db)  # without AI conversations a change can only show in every conversation's rates
         db.memo[key] = [
-            effect_of(db, s, c, m) for c in found for m in (LAUNCH_METRICS if c.kind == "launch" else metrics)
+            effect_of(db, s, c, m) for c in found for m in (LAUNCH_METRICS if c.kind == "launch" or not ai else metrics)
         ]
     return db.memo[key]

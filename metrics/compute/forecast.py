@@ -9,7 +9,7 @@ prediction interval. Per week:
   category's true-resolution rate over its matured AI conversations of the last RECENT weeks;
 - agent hours = human conversations x human_minutes_per_conversation / 60;
 - AI fees = AI conversations x ai_fee_per_conversation + AI conversations x r x ai_fee_per_resolution, plus the
-  licence (license_per_month x 12 / 52) on the total only.
+  licence (license_per_month x 12 / 52) on the total only, when the AI answers at all.
 A what-if moves r by some points or the volume by a percentage and recomputes the same arithmetic.
 """
 
@@ -106,7 +106,7 @@ def _week(s: Settings, week: dt.date, segment: str, v: float, low: float, high: 
     ai = v * share
     human = v - ai * r
     fees = ai * s.ai_fee_per_conversation + ai * r * s.ai_fee_per_resolution
-    if segment == ALL:
+    if segment == ALL and share > 0:  # no licence to forecast where no AI answers
         fees += s.license_per_month * 12 / 52
     return Week(week, segment, v, low, high, share, r, human, human * s.human_minutes_per_conversation / 60, fees)
 

@@ -117,3 +117,16 @@ def test_the_change_log_file_and_setting_are_checked():
         changes.read_csv("c.csv", many)
     with pytest.raises(SettingsError, match="at most 100 can be checked"):
         Settings().replace(changes=["2025-01-01|||"] * 101)
+
+
+def test_a_change_in_a_helpdesk_export_is_checked_on_every_conversation(db):
+    """No AI conversation: a logged change is checked on first-contact resolution and returns of all
+    conversations (the AI's rates do not exist)."""
+    lines = ["conversation_id,customer_id,created_at,ended_at,handled_by,issue_category,status"]
+    for day in range(60):
+        date = START + dt.timedelta(days=day)
+        lines += [f"h{day}-{i},u{day}-{i},{date}T10:00:00Z,{date}T11:00:00Z,human,A,solved" for i in range(5)]
+    assert ingest.load(db, [("h.csv", "\n".join(lines).encode())], Settings()).errors == []
+    s = Settings(changes=(_change("", 30),))
+    signals.compute(db, s)
+    assert [e.metric for e in changes.effects(db, s)] == ["fcr_rate", "return_rate"]

@@ -81,3 +81,9 @@ def test_forecast_by_category_and_by_topic(db):
     assert first["A"].volume == pytest.approx(420, rel=0.05)
     assert forecast.forecast(db, s, 4, by="topic") == []  # no topics in this data
     assert forecast.forecast(db, s, 4, by="customer_id") == []
+
+
+def test_no_licence_is_forecast_where_no_ai_answers():
+    week = dt.date(2026, 1, 5)
+    assert forecast._week(S, week, forecast.ALL, 100.0, 80.0, 120.0, 0.0, 0.0).ai_fees == 0.0
+    assert forecast._week(S, week, forecast.ALL, 100.0, 80.0, 120.0, 0.6, 0.5).ai_fees == pytest.approx(1260)
