@@ -102,6 +102,9 @@ def test_intercom_conversations_and_satisfaction_split_across_files_are_joined(l
     assert [c[k][6] for k in ("215", "216", "217")] == [False, True, False]  # Routed to team = escalated
     assert [c[k][8] for k in ("215", "216", "217")] == [5.0, None, 2.0]  # ratings from the second file
     assert c["215"][10] == "Refunds"  # AI Topic first
+    # Issue 21: Fin's own verdict: Assumed Resolution = resolved, Routed to team = not, no state = unknown
+    verdict = dict(db.con.execute("SELECT conversation_id, vendor_resolved FROM conversations").fetchall())
+    assert [verdict[k] for k in ("215", "216", "217")] == [True, False, None]
     assert not any("no AI-handling column" in n for n in f["conversations.csv"].notes)
     why = db.con.execute("SELECT reason FROM load_issues WHERE rejected").fetchall()
     assert why == [("no conversation 999 in the other conversation files to add this to",)]
@@ -254,6 +257,17 @@ def test_gorgias_ai_agent_tags(load, db):
     assert [c[k][6] for k in ("9001", "9002", "9003")] == [False, True, False]
     assert [c[k][10] for k in ("9001", "9002", "9003")] == ["order-status", "refund", "refund"]
     assert c["9001"][1:4] == ("a@x.com", t(2024, 8, 1, 10), t(2024, 8, 1, 10, 5))
+    # Issue 21: ai_close without ai_handover = the vendor says resolved; ai_handover = not; no AI tag = unknown.
+    # Issue 20: the subject column is the subject line.
+    got = dict(
+        (r[0], r[1:])
+        for r in db.con.execute("SELECT conversation_id, vendor_resolved, subject FROM conversations").fetchall()
+    )
+    assert [got[k] for k in ("9001", "9002", "9003")] == [
+        (True, "Where is my order"),
+        (False, "Refund"),
+        (None, "Refund again"),
+    ]
 
 
 def _fixture(*names):
