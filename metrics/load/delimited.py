@@ -17,13 +17,19 @@ from metrics.load.raw import Limits, RawFile, check_headers, fresh_name, too_lar
 
 
 def _first_invalid_utf8(data: bytes, chunk: int = 1 << 24) -> int | None:
-    """Offset of the first byte that is not valid UTF-8, or None; checked in chunks (no full-size copy)."""
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    for start in range(0, len(data), chunk):
+    """Offset of the first byte that is not valid UTF-8, or None; checked in chunks of a memoryview (no copy of
+    the file, and only one chunk's text in memory at a time)."""
+    view, pos, n = memoryview(data), 0, len(data)
+    while pos < n:
+        end = min(pos + chunk, n)
         try:
-            decoder.decode(data[start : start + chunk], final=start + chunk >= len(data))
+            _, used = codecs.utf_8_decode(view[pos:end], "strict", end == n)
         except UnicodeDecodeError as e:
-            return start + e.start
+            return pos + e.start
+        if used == 0:  # only an incomplete character left before the end of the chunk
+            chunk *= 2
+            continue
+        pos += used
     return None
 
 

@@ -196,35 +196,35 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             errs.append((n, header, err))
             ts_checks.append((n, header, f"{n}__o"))
             continue
+        t = f"{n}__t"  # the first level's value; the final value and the reason are computed from it
         if f.kind == "text":
-            val, err = T.text(v)
-            inner.append(f"{T.has_invisible(v)} AS {n}__z")
-            outer.append(f"{n}__z")
+            typed = T.text(v, t)
+            outer.append(f"{t} AS {n}__z")
             invisible.append((n, header))
         elif f.kind == "bool":
-            val, err = T.boolean(v)
+            typed = T.boolean(v, t)
         elif f.kind == "number" and f.name in NON_NEGATIVE:
-            val, err = T.number(v, decimal, upper=NON_NEGATIVE[f.name](settings))
+            typed = T.number(v, t, decimal, upper=NON_NEGATIVE[f.name](settings))
         elif f.kind == "number":
-            val, err = T.number(v, decimal)
+            typed = T.number(v, t, decimal)
         elif f.kind == "sentiment":
-            val, err = T.sentiment(v, decimal)
+            typed = T.sentiment(v, t, decimal)
         elif f.kind == "csat":
-            val, err = T.csat(v, decimal, params.bind("scale", float(scale)))
+            typed = T.csat(v, t, decimal, params.bind("scale", float(scale)))
         elif f.kind == "handler":
-            val, err = T.handler(v)
+            typed = T.handler(v, t)
         elif f.kind == "author":
-            val, err = T.author(v)
+            typed = T.author(v, t)
         elif f.kind == "count":
-            val, err = T.count(v, decimal)
+            typed = T.count(v, t, decimal)
         elif f.kind == "direction":
-            val, err = T.direction(v)
+            typed = T.direction(v, t)
         else:
-            val, err = T.status(v)
-            inner.append(f"{v} AS status__raw")
-            outer.append("status__raw")
-        inner += [f"{val} AS {n}__t", f"{err} AS {n}__e"]
-        outer.append(f"{n}__t AS {n}")
+            typed = T.status(v, t)
+            outer.append(f"{v} AS status__raw")
+        inner.append(f"{typed.value} AS {t}")
+        middle += [f"{typed.final or t} AS {n}__f", f"{typed.error} AS {n}__e"]
+        outer.append(f"{n}__f AS {n}")
         errs.append((n, header, f"{n}__e"))
 
     mapped = set(m.columns.values())
@@ -253,7 +253,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
         con,
         f"""CREATE TABLE {stg} AS
             WITH p0 AS (SELECT {p0} FROM {raw.table}),
-            p1 AS (SELECT __row, {", ".join(inner) if inner else "1 AS __dummy"} FROM p0),
+            p1 AS (SELECT *{", " + ", ".join(inner) if inner else ""} FROM p0),
             p2 AS (SELECT *{", " + ", ".join(middle) if middle else ""} FROM p1),
             p3 AS (SELECT *{", " + ", ".join(placed) if placed else ""} FROM p2)
             SELECT __row, {", ".join(outer + err_cols + overlap_cols)} FROM p3""",

@@ -66,7 +66,7 @@ def _m(db, s=None, ids=None):
     ],
 )
 def test_status_vocabulary_whole_words_in_order(db, value, expected):
-    val, _ = status_sql("v")
+    val = status_sql("v", "t").value
     assert scalar(db.con, f"SELECT {val} FROM (SELECT $x AS v)", {"x": value}) == expected
 
 
