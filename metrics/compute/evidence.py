@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from metrics.compute.signals import TABLE as SIGNALS
-from metrics.core.db import Database, rows
+from metrics.core.db import Database, q, rows
 
 SHRINK_N = 50  # ranking: a finding on n conversations counts n / (n + 50) of its size
 
@@ -101,15 +101,27 @@ def pattern(db: Database, where: str, params: dict) -> str:
     return ("; ".join(parts) + ". ") if parts else ""
 
 
+ANSWERS = "ai_answers"  # each AI message's position among the AI's answers in its conversation (data only)
+
+
+def _answers(db: Database) -> str:
+    """The AI's answers numbered per conversation, built once per dataset (every hot spot reads it)."""
+    if ANSWERS not in db.memo:
+        q(
+            db.con,
+            f"""CREATE OR REPLACE TEMP TABLE {ANSWERS} AS
+                SELECT conversation_id, text, row_number() OVER (PARTITION BY conversation_id ORDER BY seq) AS nth
+                FROM messages WHERE author_type = 'ai'""",
+        )
+        db.memo[ANSWERS] = True
+    return ANSWERS
+
+
 def commonest_answer(db: Database, where: str, params: dict, k: int) -> str:
     """The AI's k-th answer most often seen in these conversations (where customers stop), shortened."""
     found = rows(
         db.con,
-        f"""WITH answers AS (
-                SELECT conversation_id, text,
-                    row_number() OVER (PARTITION BY conversation_id ORDER BY seq) AS nth
-                FROM messages WHERE author_type = 'ai')
-            SELECT a.text, count(*) FROM answers a
+        f"""SELECT a.text, count(*) FROM {_answers(db)} a
             WHERE a.nth = $nth AND a.text IS NOT NULL
                 AND a.conversation_id IN (SELECT conversation_id FROM {SIGNALS} WHERE {where})
             GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1""",

@@ -177,23 +177,34 @@ def discover(
         warnings.simplefilter("ignore", ConvergenceWarning)
         km = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit(x_fit)
     say(0.75, "assigning every conversation")
-    x = x_fit if len(fit) == len(texts) else vec.transform(texts)
-    labels = km.labels_ if len(fit) == len(texts) else km.predict(x)
+    # Every distinct text is vectorised and assigned once (first messages repeat a lot: 'Hi', 'Where is my
+    # order?'); each text then takes its distinct text's topic, and sizes and means count every copy.
+    first_seen: dict[str, int] = {}
+    inverse = np.fromiter((first_seen.setdefault(t, len(first_seen)) for t in texts), dtype=np.int64, count=len(texts))
+    distinct_texts = list(first_seen)
+    copies = np.bincount(inverse, minlength=len(distinct_texts)).astype(float)
+    x = vec.transform(distinct_texts)
+    if len(fit) == len(texts):  # every text was in the fit: keep its labels (identical texts share one)
+        per_text = np.empty(len(distinct_texts), dtype=np.int64)
+        per_text[inverse] = km.labels_
+    else:
+        per_text = km.predict(x)
+    labels = per_text[inverse]
     terms = np.asarray(vec.get_feature_names_out())
-    overall = np.asarray(x.mean(axis=0)).ravel() + 1e-9
+    overall = np.asarray(x.T @ copies).ravel() / len(texts) + 1e-9
     sizes = np.bincount(labels, minlength=k)
     order = [c for c in np.argsort(-sizes, kind="stable") if sizes[c]]  # biggest topic first; ids follow it
     renumber = {int(old): new for new, old in enumerate(order)}
     topics = []
     say(0.9, "naming the topics")
     for old in order:
-        members = np.flatnonzero(labels == old)
-        weight = np.asarray(x[members].mean(axis=0)).ravel()
+        members = np.flatnonzero(per_text == old)  # distinct texts of this topic
+        weight = np.asarray(x[members].T @ copies[members]).ravel() / sizes[old]
         distinct = weight * np.log1p(weight / overall)  # class-based: frequent here, rarer elsewhere
         best = [j for j in np.argsort(-distinct, kind="stable")[:5] if weight[j] > 0]
         top = [str(terms[j]) for j in best]
         closeness = np.asarray(x[members] @ km.cluster_centers_[old]).ravel()  # nearest the centre first
-        examples = [texts[i] for i in members[np.argsort(-closeness, kind="stable")[:2]]]
+        examples = [distinct_texts[i] for i in members[np.argsort(-closeness, kind="stable")[:2]]]
         topics.append(Topic(renumber[int(old)], " / ".join(top[:3]) or "(no words)", top, int(sizes[old]), examples))
     return np.asarray([renumber[int(v)] for v in labels]), topics
 

@@ -57,9 +57,9 @@ class Staged:
 
 
 def _date_order(db: Database, raw: RawFile, col: str, header: str, m: FileMapping) -> tuple[str | None, list[str]]:
-    # Only cells with a separator at position 2 or 3 can be DD/MM or MM/DD: the rest (ISO dates) skip the
-    # cleaning and the regular expressions entirely.
-    maybe = f"(ltrim({col})[2] IN ('/', '.', '-') OR ltrim({col})[3] IN ('/', '.', '-'))"
+    # Only cells starting with one or two digits and a separator can be DD/MM or MM/DD: the rest (ISO dates)
+    # skip the cleaning and the other regular expressions (an anchored RE2 prefix test, linear, stops early).
+    maybe = f"regexp_matches({col}, '^\\s*\\d{{1,2}}[/.\\-]')"
     dmy, mdy, total, dmy_row, mdy_row = rows(
         db.con,
         f"SELECT {T.day_month_evidence_sql('v')} FROM (SELECT {T.clean(col)} AS v, __row FROM {raw.table} "
