@@ -33,6 +33,9 @@ class RawFile:
     notes: list[str] = field(default_factory=list)
     decimal: str = "."
     header_tz: dict[int, str] = field(default_factory=dict)
+    # SQL for the record's line in the file: the `__row` column, or for a CSV with no unreadable line, where
+    # the line follows from the table's own row order, `(rowid + 2)` (no column written for it)
+    row: str = "__row"
 
 
 _counter = iter(range(1, 1 << 62))

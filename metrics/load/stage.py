@@ -62,7 +62,7 @@ def _date_order(db: Database, raw: RawFile, col: str, header: str, m: FileMappin
     maybe = f"regexp_matches({col}, '^\\s*\\d{{1,2}}[/.\\-]')"
     dmy, mdy, total, dmy_row, mdy_row = rows(
         db.con,
-        f"SELECT {T.day_month_evidence_sql('v')} FROM (SELECT {T.clean(col)} AS v, __row FROM {raw.table} "
+        f"SELECT {T.day_month_evidence_sql('v')} FROM (SELECT {T.clean(col)} AS v, {raw.row} AS __row FROM {raw.table} "
         f"WHERE {maybe})",
     )[0]
     if not total:
@@ -246,7 +246,7 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
 
     err_cols = [f"{e} AS __e{i}" for i, (_, _, e) in enumerate(errs)]
     overlap_cols = [f"{o} AS __o{i}" for i, (_, _, o) in enumerate(ts_checks)]
-    p0 = ", ".join(["__row", *(f"{T.clean(c)} AS {a}" for c, a in clean.items())])
+    p0 = ", ".join([f"{raw.row} AS __row", *(f"{T.clean(c)} AS {a}" for c, a in clean.items())])
     stg = f"stg_{raw.table}"
     q(con, f"DROP TABLE IF EXISTS {stg}")
     q(

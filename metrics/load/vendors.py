@@ -230,7 +230,8 @@ def prepare(db: Database, raw: RawFile, m: FileMapping, others: dict[str, RawFil
     issues = list(raw.issues)
     if reason is not None:
         skipped = rows(
-            db.con, f"SELECT __row, r FROM (SELECT __row, {reason} AS r FROM {raw.table}) WHERE r IS NOT NULL"
+            db.con,
+            f"SELECT __row, r FROM (SELECT {raw.row} AS __row, {reason} AS r FROM {raw.table}) WHERE r IS NOT NULL",
         )
         issues += [Issue(raw.name, r, None, None, why, True, "skipped") for r, why in skipped]
     if reason is None and not derived:
@@ -240,7 +241,8 @@ def prepare(db: Database, raw: RawFile, m: FileMapping, others: dict[str, RawFil
         db.con,
         f"""CREATE OR REPLACE TABLE {view} AS
             SELECT * EXCLUDE (__skip){"".join(", " + d for d in derived)}
-            FROM (SELECT *, {reason or "NULL"} AS __skip FROM {raw.table}) AS {raw.table}
+            FROM (SELECT *, {reason or "NULL"} AS __skip{"" if raw.row == "__row" else f", {raw.row} AS __row"}
+                  FROM {raw.table}) AS {raw.table}
             WHERE __skip IS NULL""",
     )
-    return dataclasses.replace(raw, table=view, headers=headers, issues=issues), notes
+    return dataclasses.replace(raw, table=view, headers=headers, issues=issues, row="__row"), notes

@@ -421,6 +421,24 @@ def test_rfc_2822_timestamps_and_the_excel_sep_hint(db):
     assert [(i["row"], i["reason"]) for i in load_issues.listing(db)] == [(6, "expected 5 fields, found 2")]
 
 
+def test_row_numbers_of_a_csv_without_unreadable_lines_follow_the_file(db):
+    """No unreadable line: rows are numbered from the table's own order (no column written), hint line counted."""
+    r, _ = _load(
+        db,
+        "sep=;\nconversation_id;customer_id;created_at;handled_by;status\n"
+        "c1;u1;2024-01-01T10:00:00Z;human;solved\n"
+        "c2;u1;not a time;human;solved\n"
+        "c3;u2;2024-01-02T10:00:00Z;robot;solved\n",
+    )
+    got = [(i["row"], i["column"], i["kind"]) for i in load_issues.listing(db)]
+    # the hint is line 1, the header line 2: c2 is line 4, c3 line 5
+    assert sorted(got, key=str) == sorted(
+        [(4, "created_at", "value"), (4, None, "required"), (5, "handled_by", "value"), (5, None, "required")],
+        key=str,
+    )
+    assert rows(db.con, "SELECT conversation_id, source_row FROM conversations") == [("c1", 3)]
+
+
 def test_categories_spelled_like_our_keys_never_replace_the_overall_or_the_uncategorised(tmp_path):
     """Issue 23: a category literally '__all__' replaced the overall numbers; '(none)' merged with empty."""
     p = tmp_path / "t.csv"
