@@ -32,11 +32,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def app_server() -> Iterator[tuple[str, subprocess.Popen]]:
-    """(url, process) of a headless Streamlit server running app.py; stopped on exit."""
+def app_server(script: str = "app.py") -> Iterator[tuple[str, subprocess.Popen]]:
+    """(url, process) of a headless Streamlit server running `script` (the app); stopped on exit."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port)]
+    cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"

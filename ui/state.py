@@ -11,6 +11,7 @@ import functools
 import hashlib
 import logging
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -58,6 +59,7 @@ class Session:
     refused: list[str] = field(default_factory=list)  # sentences of files refused on reading (bytes dropped)
     labels: dict[str, str] = field(default_factory=dict)  # people's verdicts: conversation_id -> label (audit)
     audit_queue: list[str] = field(default_factory=list)  # the sample drawn for them to read
+    shared_sample: bool = False  # the data is the process's prepared sample, untouched (no upload, no mapping)
 
 
 def fingerprint(files: list[tuple[str, bytes]]) -> str:
@@ -77,7 +79,9 @@ def _reload(s: Session, files_changed: bool = True, report: Callable[[str], None
         s.raws = {}
         if _copy_of_the_sample(s):
             s.load_id += 1
+            s.shared_sample = True
             return
+    s.shared_sample = False
     s.result = ingest.load(s.db, s.files, s.settings, s.mappings, raws=s.raws, progress=report)
     dbmod.lock_down(s.db)
     if files_changed:
@@ -261,8 +265,27 @@ def change_settings(new: Settings) -> None:
         _reload(s, files_changed=False)
 
 
+# Page computations on the untouched bundled sample, shared by every session of this process (the sample is our
+# own data, the same for everyone; an upload or a mapping ends the sharing for that session). Each session reads
+# a deep copy, so nothing one page does to a result reaches another session.
+_SAMPLE_MEMO: dict[tuple, object] = {}
+_SAMPLE_MEMO_LOCK = threading.Lock()
+
+
 def remembered(s: Session, name: str, compute):
-    """A page computation kept for this session until the data or any setting changes."""
+    """A page computation kept for this session until the data or any setting changes (on the untouched sample:
+    for every session of the process, so a new visitor's Overview does not find the same insights again)."""
+    if s.shared_sample:
+        key = (name, s.settings)
+        with _SAMPLE_MEMO_LOCK:
+            found = _SAMPLE_MEMO.get(key, _SAMPLE_MEMO)
+        if found is _SAMPLE_MEMO:
+            found = compute()
+            with _SAMPLE_MEMO_LOCK:
+                if len(_SAMPLE_MEMO) > 256:
+                    _SAMPLE_MEMO.clear()
+                _SAMPLE_MEMO[key] = found
+        return copy.deepcopy(found)
     key = (name, s.load_id, s.settings)
     if key not in s.memo:
         if len(s.memo) > 32:
