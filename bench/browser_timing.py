@@ -24,15 +24,27 @@ def _done(page, content: str | None = None) -> None:
         page.locator('[data-testid="stMain"]').get_by_text(content).first.wait_for(timeout=60_000)
 
 
+def _new_tab(context, url: str) -> float:
+    """A new tab of a browser that has the app open already (its files cached): a new Streamlit session."""
+    page = context.new_page()
+    t = time.perf_counter()
+    page.goto(url)
+    page.get_by_text("Truly resolved by the AI").first.wait_for(timeout=120_000)
+    out = time.perf_counter() - t
+    page.close()
+    return out
+
+
 def one_session(browser, url: str) -> dict[str, float]:
+    """A first visit (a browser profile of its own, nothing cached), then the steps a person takes."""
     page = browser.new_context(viewport={"width": 1440, "height": 900}).new_page()
     out = {}
     t = time.perf_counter()
     page.goto(url)
     page.get_by_text("Truly resolved by the AI").first.wait_for(timeout=120_000)  # the headline cards
-    out["new session: Overview numbers"] = time.perf_counter() - t
+    out["new session, first visit: Overview numbers"] = time.perf_counter() - t
     page.get_by_text("From AI conversations to truly resolved").wait_for(timeout=120_000)  # the waterfall drawn
-    out["new session: Overview drawn"] = time.perf_counter() - t
+    out["new session, first visit: Overview drawn"] = time.perf_counter() - t
     steps = [
         ("window 72 h -> 24 h", lambda: page.get_by_role("button", name="24 h").click(), None),
         (
@@ -88,13 +100,20 @@ def main() -> None:
         with app_server() as (url, _proc):
             first = one_session(browser, url)  # the process's first session also prepares the shared sample
             runs = [one_session(browser, url) for _ in range(args.runs)]
+            tabs = browser.new_context(viewport={"width": 1440, "height": 900})
+            _new_tab(tabs, url)
+            for r in runs:
+                r["new tab: Overview numbers"] = _new_tab(tabs, url)
+            tabs.close()
         browser.close()
-    print(f"first session of the server process: Overview drawn in {first['new session: Overview drawn']:.2f} s")
+    print(
+        f"first session of the server process: Overview drawn in {first['new session, first visit: Overview drawn']:.2f} s"
+    )
     print(f"floor: a new session of a one-number Streamlit page (bench/hello_app.py) shows it in {floor:.2f} s")
     print("| step (bundled sample) | median | target |")
     print("|---|---|---|")
     for name in runs[0]:
-        target = "3 s" if name.startswith("new session") else "1 s"
+        target = "3 s" if name.startswith("new ") else "1 s"
         print(f"| {name} | {statistics.median(r[name] for r in runs):.2f} s | {target} |")
 
 
