@@ -82,6 +82,11 @@ def _fail(msg: str) -> int:
     return 2
 
 
+def _read(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        return fh.read()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "docs":
@@ -115,23 +120,25 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(f"cannot read {e.filename}: {e.strerror}.")
     except IngestError as e:
         return _fail(str(e))
-    files = []
+    named: list[tuple[str, str]] = []
     forced: dict[str, str] = {}
     for path, table in paths:
         try:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            with open(path, "rb"):  # readable: said now, before anything is loaded
+                pass
         except OSError as e:
             return _fail(f"cannot read {path}: {e.strerror}.")
         name = os.path.basename(path)
-        files.append((name, data))
+        named.append((name, path))
         if table:
             if table not in TABLES:
                 return _fail(f"--table: unknown table {table!r}; use conversations, messages or accounts.")
             forced[name] = table
     db = dbmod.connect()
     try:
-        result = ingest.load(db, files, s, mappings, tables=forced)
+        # Each file is read when its turn comes and dropped once in the database: one file's bytes in memory
+        # at a time (the messages export can be the size of all the rest).
+        result = ingest.load(db, ((name, _read(path)) for name, path in named), s, mappings, tables=forced)
         dbmod.lock_down(db)
         if not result.files and result.errors:
             return _fail(" ".join(result.errors))

@@ -9,7 +9,7 @@ read = loaded + rejected, per file and in total.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -132,7 +132,7 @@ def _file_reports(db: Database, staged: list[Staged], merged: dict[str, int]) ->
 
 def load(
     db: Database,
-    files: list[tuple[str, bytes]],
+    files: Iterable[tuple[str, bytes]],
     settings: Settings,
     mappings: dict[str, FileMapping] | None = None,
     limits: Limits = Limits(),
@@ -171,6 +171,7 @@ def load(
                 say(f"Reading {name} ({len(data) / 1e6:,.1f} MB)")
                 raw = read_file(db, name, data, limits)
                 say(f"Read {name}: {raw.records:,} rows")
+            data = b""  # a caller that streams its files (the CLI) holds only one file's bytes at a time
             raws[name] = raw
             m = mappings.get(name)
             if m is None:

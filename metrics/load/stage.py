@@ -106,12 +106,13 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
     default_tz = m.timezone or settings.source_timezone
     scale = m.csat_scale_max or settings.csat_scale_max
 
-    # Levels keep every expression small: p0 cleans each used cell once, p1 parses (offset-aware
-    # timestamps first), p2 parses naive timestamps where needed, p3 places them in their zone,
-    # the final level picks values and reasons.
+    # Levels keep every expression small and every cell parsed once: p0 cleans each used cell, p1 parses
+    # (offset-aware timestamps first), p2 bounds the other values and words their reasons from p1's value
+    # (cells.Typed) and parses naive timestamps where needed, p3 places those in their zone, the final level
+    # picks values and the timestamps' reasons.
     clean: dict[str, str] = {}  # raw column -> cleaned alias
     inner: list[str] = []  # p1: parsed values (and timestamp parts)
-    middle: list[str] = []  # p2: naive timestamp parses, only where no offset-aware parse exists
+    middle: list[str] = []  # p2: final values and reasons; naive timestamp parses where no aware parse exists
     placed: list[str] = []  # p3: timestamps placed in their zone
     outer: list[str] = []  # final typed values
     errs: list[tuple[str, str, str]] = []  # (canonical field, header, error sql)
