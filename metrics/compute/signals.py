@@ -217,6 +217,11 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
     topic_of, topic_params = topics.relation(db, s)
     key = (s.as_of, s.excluded_customers, s.same_issue, topic_of, tuple(topic_params.items()))
     if db.memo.get("signals_base") != str(key) or not table_exists(db.con, base):
+        # The old tables go first: replacing them in place held both copies at once (at 2M conversations that
+        # took a 3GB session past its spill limit).
+        db.memo.pop("signals_base", None)
+        q(db.con, f"DROP TABLE IF EXISTS {table}")  # our own table names
+        q(db.con, f"DROP TABLE IF EXISTS {base}")
         q(
             db.con,
             BASE_SQL.format(
@@ -246,6 +251,7 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
         "peak_q": s.peak_percentile / 100,
         "max_s": s.max_plausible_days * 86400,
     }
+    q(db.con, f"DROP TABLE IF EXISTS {table}")  # not held twice while the new one is written
     q(db.con, sql, params)
     business_hours.apply(db, business_hours.parse(s.business_hours), table)
     if table == TABLE:
