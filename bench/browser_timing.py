@@ -20,8 +20,10 @@ RUNNING = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 def _done(page, content: str | None = None) -> None:
     page.wait_for_timeout(100)  # the indicator shows only once a run is under way
     page.wait_for_function(RUNNING, timeout=120_000, polling=50)
-    if content:
-        page.locator('[data-testid="stMain"]').get_by_text(content).first.wait_for(timeout=60_000)
+    if content:  # a heading's exact words, else any text containing them
+        main = page.locator('[data-testid="stMain"]')
+        exact = main.get_by_role("heading", name=content, exact=True)
+        (exact if exact.count() else main.get_by_text(content)).first.wait_for(timeout=60_000)
 
 
 def _new_tab(context, url: str) -> float:
