@@ -25,10 +25,11 @@ lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-# Two workers for everything but the browser tests (2 cores: about 1.7x); the browser tests then run alone, as a
-# server and chromium under a second worker's load make their timeouts flaky.
+# Two workers for everything but the browser tests (2 cores: about 1.7x); tests that read the shared sample report
+# share a group (one report per run, tests/conftest.py); the browser tests then run alone, as a server and chromium
+# under a second worker's load make their timeouts flaky (and running them beside the rest gained nothing).
 test: lint
-	$(PY) -m pytest -n 2 --ignore=tests/e2e
+	$(PY) -m pytest -n 2 --dist loadgroup --ignore=tests/e2e
 	$(PY) -m pytest tests/e2e
 
 sample: $(VENV)/.run

@@ -33,3 +33,26 @@ def load(db):
 
 def conv_csv(*rows: str, header: str = CONV_HEADER) -> str:
     return header + "\n" + "\n".join(rows) + "\n"
+
+
+SAMPLE_TARGETS = "targets=true_resolution_rate=0.7, escalation_rate=0.2, nope=1"
+
+
+@pytest.fixture(scope="session")
+def sample_report(tmp_path_factory):
+    """The CLI's JSON (parsed) and Excel summary of the bundled sample with two targets and an unknown name set,
+    made once per test worker (a full sample report takes about 6 s; three tests read it). Mark a test that uses it
+    `xdist_group("sample_report")` so that `--dist loadgroup` runs them on one worker."""
+    import json
+    import os
+
+    from metrics.cli import main
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    sample = [
+        os.path.join(root, "sample_data", f) for f in ("accounts.csv.gz", "conversations.csv.gz", "messages.csv.gz")
+    ]
+    out = tmp_path_factory.mktemp("sample-report")
+    args = ["report", *sample, "--json", str(out / "r.json"), "--xlsx", str(out / "r.xlsx"), "--set", SAMPLE_TARGETS]
+    assert main(args) == 0
+    return json.loads((out / "r.json").read_text()), out / "r.xlsx"

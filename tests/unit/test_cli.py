@@ -5,16 +5,17 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from metrics.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SAMPLE = [os.path.join(ROOT, "sample_data", f) for f in ("conversations.csv.gz", "messages.csv.gz", "accounts.csv.gz")]
 
 
-def test_report_on_the_sample_writes_the_data_block(tmp_path, capsys):
-    out = tmp_path / "r.json"
-    assert main(["report", *SAMPLE, "--json", str(out), "--set", "return_window_hours=24"]) == 0
-    rep = json.loads(out.read_text())
+@pytest.mark.xdist_group("sample_report")
+def test_report_on_the_sample_writes_the_data_block(sample_report):
+    rep, _ = sample_report
     assert set(rep) == {
         "settings",
         "data",
@@ -38,8 +39,15 @@ def test_report_on_the_sample_writes_the_data_block(tmp_path, capsys):
     d = rep["data"]
     assert d["conversations"] == d["ai_conversations"] + d["human_conversations"] > 15000
     assert d["rejected_rows"] == 0 and d["accounts"] == 200
-    assert rep["settings"]["return_window_hours"] == 24
-    assert "Loaded" in capsys.readouterr().err
+
+
+def test_settings_from_the_command_line_reach_the_report(tmp_path, capsys):
+    f = tmp_path / "c.csv"
+    f.write_text("conversation_id,customer_id,created_at,handled_by\nc1,u1,2024-01-01T10:00:00Z,ai\n")
+    out = tmp_path / "r.json"
+    assert main(["report", str(f), "--json", str(out), "--set", "return_window_hours=24"]) == 0
+    assert json.loads(out.read_text())["settings"]["return_window_hours"] == 24
+    assert "Loaded 1 conversations" in capsys.readouterr().err
 
 
 def test_bad_input_exits_2_with_one_sentence(tmp_path):
@@ -72,15 +80,13 @@ def test_forced_table(tmp_path):
     assert json.loads((tmp_path / "o.json").read_text())["data"]["human_conversations"] == 1
 
 
-def test_targets_in_the_json_and_the_excel(tmp_path):
-    """The sample's true resolution is 61.9%: a 70% target is not met, a 60% one is; an unknown name is said."""
+@pytest.mark.xdist_group("sample_report")
+def test_targets_in_the_json_and_the_excel(sample_report):
+    """The sample's true resolution is 61.9%: a 70% target is not met, a 60% one is; an unknown name is said.
+    (The shared sample report sets targets=true_resolution_rate=0.7, escalation_rate=0.2, nope=1.)"""
     import openpyxl
 
-    out, xlsx = tmp_path / "r.json", tmp_path / "r.xlsx"
-    args = ["report", *SAMPLE, "--json", str(out), "--xlsx", str(xlsx)]
-    args += ["--set", "targets=true_resolution_rate=0.7, escalation_rate=0.2, nope=1"]
-    assert main(args) == 0
-    report = json.loads(out.read_text())
+    report, xlsx = sample_report
     got = {t["metric"]: (t["target"], t["met"]) for t in report["targets"]}
     assert got == {"true_resolution_rate": (0.7, False), "escalation_rate": (0.2, True)}  # 61.9% and 17.3%
     assert any("'nope' is not a metric" in w for w in report["warnings"])

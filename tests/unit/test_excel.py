@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 import zipfile
 from pathlib import Path
@@ -31,13 +30,13 @@ HOSTILE = [
 ]
 
 
-@pytest.fixture(scope="module")
-def sample_outputs(tmp_path_factory):
-    out = tmp_path_factory.mktemp("xlsx")
-    assert main(["report", *SAMPLE, "--json", str(out / "r.json"), "--xlsx", str(out / "r.xlsx")]) == 0
-    return json.loads((out / "r.json").read_text()), out / "r.xlsx"
+@pytest.fixture
+def sample_outputs(sample_report):
+    """The shared sample report (tests/conftest.py: the CLI's JSON and Excel of the sample, two targets set)."""
+    return sample_report
 
 
+@pytest.mark.xdist_group("sample_report")
 def test_workbook_sheets_and_summary_values_equal_the_json(sample_outputs):
     report, path = sample_outputs
     wb = openpyxl.load_workbook(path)
@@ -84,6 +83,7 @@ def test_workbook_sheets_and_summary_values_equal_the_json(sample_outputs):
     assert ws.freeze_panes == "A6" and ws.auto_filter.ref.startswith("A5:")
 
 
+@pytest.mark.xdist_group("sample_report")
 def test_family_sheets_hold_the_by_category_values(sample_outputs):
     report, path = sample_outputs
     ws = openpyxl.load_workbook(path)["Resolution"]
