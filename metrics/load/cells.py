@@ -1,9 +1,10 @@
 """SQL expressions that turn raw text cells into typed canonical values, with a reason when they cannot.
 
-Each builder takes the raw column reference (a generated name such as `c3`, never user
-text) and returns `(value_sql, error_sql)`: the typed value, and a text reason that is
-non-NULL exactly when a non-empty cell could not be used. Options that come from the
-user (time zone, scale) are bound parameters (`$tz_3`, ...), collected in `params`.
+Each builder takes the cleaned cell's column (a generated name such as `v_c3`, never user text) and the name the
+value will have one level later, and returns a `Typed`: the value, then from it the final value and a text reason
+that is non-NULL exactly when a non-empty cell could not be used (so no cell is parsed twice). Timestamps give
+their aware and naive parses (`timestamp_parts`). Options that come from the user (time zone, scale) are bound
+parameters (`$tz_3`, ...), collected in `params`.
 """
 
 from __future__ import annotations
