@@ -82,6 +82,25 @@ FROM {signals} WHERE (is_ai OR is_human) AND ended_at IS NOT NULL AND ended_at <
 """
 
 
+# Signal settings a return curve does not read: the windows and the thresholds of the flags (the curve follows each
+# conversation to its next one on the same issue, whatever the window). Every other signal setting (filters,
+# as_of, the same-issue key, topics, ...) keys the memo.
+_NOT_READ = {
+    "return_window_hours",
+    "ticket_window_hours",
+    "sentiment_negative",
+    "sentiment_positive",
+    "low_csat_max",
+    "satisfied_min",
+    "peak_percentile",
+    "human_required_categories",
+    "appropriate_reason_keywords",
+    "distress_sentiment",
+    "business_hours",
+}
+CURVE_SETTINGS = tuple(k for k in SIGNAL_SETTINGS if k not in _NOT_READ)
+
+
 def _curves(db: Database, segment: str | None) -> dict[tuple[str, str], Curve]:
     handler_case = "CASE WHEN is_ai THEN 'ai' ELSE 'human' END"
     seg = "'all'" if segment is None else f"coalesce(CAST({ident(segment)} AS VARCHAR), '(none)')"
@@ -96,8 +115,8 @@ def _curves(db: Database, segment: str | None) -> dict[tuple[str, str], Curve]:
 
 def curves(db: Database, s: Settings, segments: tuple[str, ...] = ("category", "topic")) -> dict:
     """(handler, segment label) -> Curve: overall ("all") and per value of each segment column present;
-    remembered per data and signal settings."""
-    key = ("return_curves", segments, tuple(getattr(s, k) for k in SIGNAL_SETTINGS))
+    remembered per data and the signal settings a curve depends on (a window change keeps it)."""
+    key = ("return_curves", segments, tuple(getattr(s, k) for k in CURVE_SETTINGS))
     if key not in db.memo:
         have = columns(db.con, SIGNALS)
         out = _curves(db, None)

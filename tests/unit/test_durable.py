@@ -87,6 +87,22 @@ def test_return_probabilities_from_the_signals(db):
     ]
 
 
+def test_a_window_change_keeps_the_curves_and_they_equal_a_fresh_computation(db):
+    """The curve reads no window: after a 24 h window the remembered curves are reused, and they are what a
+    fresh computation on the 24 h signals gives (1/4 at 24 h as above)."""
+    build(db, FOUR_AI)
+    first = returns.curves(db, Settings())
+    s24 = Settings(return_window_hours=24)
+    signals.compute(db, s24)
+    assert returns.curves(db, s24) is first
+    db.memo.clear()
+    signals.compute(db, s24)
+    fresh = returns.results(db, s24)
+    assert fresh["return_probability_24h_ai"].value == pytest.approx(0.25)
+    assert fresh["return_probability_72h_ai"].value == pytest.approx(0.5)
+    assert returns.curves(db, Settings(same_issue="topic")) is not returns.curves(db, s24)  # the key still moves
+
+
 def test_pending_conversations_count_in_the_curve_until_the_data_ends(db):
     """The last conversation ends 12 h before the data: it is pending for the rates (72 h window) but in the
     curve, followed for 12 h; a customer who came back 1 h later at the very end counts as a return."""
