@@ -70,6 +70,32 @@ def test_status_vocabulary_whole_words_in_order(db, value, expected):
     assert scalar(db.con, f"SELECT {val} FROM (SELECT $x AS v)", {"x": value}) == expected
 
 
+def test_the_status_lookup_agrees_with_the_word_search_for_every_vocabulary_phrase(db):
+    """Exact phrases take a map lookup; the same phrase with a trailing '.' goes through the word search: both
+    must give the same class, in any case."""
+    from metrics.core.schema import STATUS_WORDS
+
+    val = status_sql("v", "t").value
+    for _, words in STATUS_WORDS:
+        for w in words:
+            for cell in (w, w.upper()):
+                exact = scalar(db.con, f"SELECT {val} FROM (SELECT $x AS v)", {"x": cell})
+                searched = scalar(db.con, f"SELECT {val} FROM (SELECT $x AS v)", {"x": cell + "."})
+                assert exact == searched, cell
+
+
+def test_null_tokens_in_any_case_and_with_blanks_are_empty_and_other_cells_are_kept(db):
+    """The cleaning passes most cells through untouched; every null token, however written, still becomes empty."""
+    from metrics.core.schema import NULL_TOKENS
+    from metrics.load.cells import clean
+
+    tokens = [t for tok in NULL_TOKENS for t in (tok, tok.upper(), tok.title(), f"  {tok}\t", f"\n{tok.upper()} ")]
+    got = [scalar(db.con, f"SELECT {clean('v')} FROM (SELECT $x AS v)", {"x": t}) for t in tokens]
+    assert got == [None] * len(tokens)
+    kept = {"-0.5": "-0.5", "Nancy": "Nancy", "#12": "#12", " padded ": "padded", "(x)": "(x)", "ok": "ok"}
+    assert {k: scalar(db.con, f"SELECT {clean('v')} FROM (SELECT $x AS v)", {"x": k}) for k in kept} == kept
+
+
 HEAD = "conversation_id,customer_id,created_at,ended_at,handled_by,status,issue_category"
 
 
