@@ -16,19 +16,12 @@ from metrics.core.db import Database, q, rows, table_exists
 TABLE = "text_sentiment"
 
 _NEEDED = """
-WITH ends AS (
-    SELECT m.conversation_id,
-        arg_min(m.text, m.seq) FILTER (WHERE m.author_type = 'customer' AND m.text IS NOT NULL) AS first_text,
-        arg_max(m.text, m.seq) FILTER (WHERE m.author_type = 'customer' AND m.text IS NOT NULL) AS last_text,
-        count(m.sentiment) FILTER (WHERE m.author_type = 'customer') AS scored
-    FROM messages m GROUP BY 1
-)
 SELECT DISTINCT t FROM (
-    SELECT e.first_text AS t FROM ends e JOIN conversations c USING (conversation_id)
-        WHERE c.sentiment_start IS NULL AND e.scored = 0
+    SELECT f.t_first AS t FROM message_facts f JOIN conversations c USING (conversation_id)
+        WHERE c.sentiment_start IS NULL AND f.s_first IS NULL
     UNION ALL
-    SELECT e.last_text FROM ends e JOIN conversations c USING (conversation_id)
-        WHERE c.sentiment_end IS NULL AND e.scored = 0
+    SELECT f.t_last FROM message_facts f JOIN conversations c USING (conversation_id)
+        WHERE c.sentiment_end IS NULL AND f.s_first IS NULL
 ) WHERE t IS NOT NULL
 """
 

@@ -112,20 +112,15 @@ def _merge(db: Database, conv: str | None, updates: str) -> dict[str, int]:
 # is given; survey offers known per file only where the file says which conversations were offered one.
 CONVERSATIONS_SQL = """
 CREATE TABLE conversations AS
-WITH last_msg AS (
-    SELECT conversation_id, max(sent_at) AS last_sent,
-        min(sent_at) FILTER (WHERE author_type = 'ai') AS first_ai,
-        min(sent_at) FILTER (WHERE author_type = 'human') AS first_human
-    FROM messages GROUP BY 1),
-typed AS (
+WITH typed AS (
     SELECT c.*, l.last_sent, l.first_human,
         c.handled_by = '{unknown}' AND l.first_ai IS NOT NULL
             AND (l.first_human IS NULL OR l.first_ai < l.first_human) AS ai_from_messages,
         CASE WHEN c.ended_at >= c.created_at THEN c.ended_at END AS given_end,
         CASE WHEN c.resolution_minutes BETWEEN 0 AND 1e8
              THEN c.created_at + to_microseconds(CAST(c.resolution_minutes * 60e6 AS BIGINT)) END AS vendor_end,
-        count(c.csat_offered) OVER (PARTITION BY c.source_file) > 0 AS file_has_offers
-    FROM {conv} c LEFT JOIN last_msg l USING (conversation_id))
+        c.source_file IN (SELECT source_file FROM {conv} WHERE csat_offered IS NOT NULL) AS file_has_offers
+    FROM {conv} c LEFT JOIN message_facts l USING (conversation_id))
 SELECT * EXCLUDE (__file_order, ended_at, escalated, escalated_at, handled_by, last_sent,
                   first_human, ai_from_messages, given_end, vendor_end, file_has_offers, direction, csat_offered),
     coalesce(given_end, vendor_end, greatest(last_sent, created_at), created_at) AS ended_at,
@@ -138,12 +133,54 @@ SELECT * EXCLUDE (__file_order, ended_at, escalated, escalated_at, handled_by, l
     CASE WHEN ai_from_messages THEN coalesce(escalated, first_human IS NOT NULL)
          WHEN handled_by = 'ai' THEN coalesce(escalated, escalated_at IS NOT NULL)
          ELSE false END AS escalated,
-    coalesce(direction, CASE WHEN contains(' ' || regexp_replace(lower(channel), '[^a-z0-9]+', ' ', 'g') || ' ',
-                                           ' outbound ') THEN 'outbound' ELSE 'inbound' END) AS direction,
+    coalesce(direction, CASE WHEN contains(lower(channel), 'outbound')
+                                  AND contains(' ' || regexp_replace(lower(channel), '[^a-z0-9]+', ' ', 'g') || ' ',
+                                               ' outbound ') THEN 'outbound' ELSE 'inbound' END) AS direction,
     CASE WHEN file_has_offers THEN coalesce(csat_offered, false) OR csat IS NOT NULL END AS csat_offered
 FROM typed
 ORDER BY __file_order, source_row
 """
+
+
+# What each conversation's messages say, aggregated once per dataset (one pass over the messages): read by the
+# conversations above (the end, AI evidence), the signals (counts, first replies, the hand-off, sentiment ends)
+# and the text scoring. first_reply_at counts replies from the conversation's start on; ai_before_agent_at is
+# the last AI message before the first human one (by position, so ties in time keep file order).
+MESSAGE_FACTS_SQL = """
+CREATE TABLE message_facts AS
+WITH first_agent AS (
+    SELECT conversation_id, min(seq) AS agent_seq FROM messages WHERE author_type = 'human' GROUP BY 1),
+before_agent AS (
+    SELECT m.conversation_id, max(m.sent_at) AS ai_before_agent_at
+    FROM messages m JOIN first_agent fa USING (conversation_id)
+    WHERE m.author_type = 'ai' AND m.seq < fa.agent_seq GROUP BY 1),
+facts AS (
+    SELECT m.conversation_id,
+        max(m.sent_at) AS last_sent,
+        min(m.sent_at) FILTER (WHERE m.author_type = 'ai') AS first_ai,
+        min(m.sent_at) FILTER (WHERE m.author_type = 'human') AS first_human,
+        count(*) AS n_messages,
+        count(*) FILTER (WHERE m.author_type = 'ai') AS ai_messages,
+        count(*) FILTER (WHERE m.author_type = 'customer') AS customer_messages,
+        arg_max(m.author_type, m.seq) AS last_author,
+        min(m.sent_at) FILTER (WHERE m.author_type IN ('ai', 'human') AND m.sent_at >= c.created_at) AS first_reply_at,
+        arg_min(m.sentiment, m.seq) FILTER (WHERE m.author_type = 'customer' AND m.sentiment IS NOT NULL) AS s_first,
+        arg_max(m.sentiment, m.seq) FILTER (WHERE m.author_type = 'customer' AND m.sentiment IS NOT NULL) AS s_last,
+        arg_min(m.text, m.seq) FILTER (WHERE m.author_type = 'customer' AND m.text IS NOT NULL) AS t_first,
+        arg_max(m.text, m.seq) FILTER (WHERE m.author_type = 'customer' AND m.text IS NOT NULL) AS t_last
+    FROM messages m JOIN {conv} c USING (conversation_id)
+    GROUP BY 1)
+SELECT f.*, b.ai_before_agent_at FROM facts f LEFT JOIN before_agent b USING (conversation_id)
+"""
+FACT_COLUMNS = (
+    "CAST(NULL AS VARCHAR) AS conversation_id, CAST(NULL AS TIMESTAMPTZ) AS last_sent, "
+    "CAST(NULL AS TIMESTAMPTZ) AS first_ai, CAST(NULL AS TIMESTAMPTZ) AS first_human, "
+    "CAST(NULL AS BIGINT) AS n_messages, CAST(NULL AS BIGINT) AS ai_messages, "
+    "CAST(NULL AS BIGINT) AS customer_messages, CAST(NULL AS VARCHAR) AS last_author, "
+    "CAST(NULL AS TIMESTAMPTZ) AS first_reply_at, CAST(NULL AS DOUBLE) AS s_first, CAST(NULL AS DOUBLE) AS s_last, "
+    "CAST(NULL AS VARCHAR) AS t_first, CAST(NULL AS VARCHAR) AS t_last, "
+    "CAST(NULL AS TIMESTAMPTZ) AS ai_before_agent_at"
+)
 
 
 def build(db: Database, staged: list[Staged]) -> dict[str, int]:
@@ -157,7 +194,7 @@ def build(db: Database, staged: list[Staged]) -> dict[str, int]:
     updates = _union(db, staged, "conversations", merge=True)
     msgs = _union(db, staged, "messages")
     accts = _union(db, staged, "accounts")
-    for t in ("conversations", "messages", "accounts", "text_sentiment"):  # scores follow the messages
+    for t in ("conversations", "messages", "message_facts", "accounts", "text_sentiment"):  # scores follow them
         q(con, f"DROP TABLE IF EXISTS {t}")
     if conv:
         _dedupe(db, conv, ["conversation_id"], [f.name for f in TABLES["conversations"]])
@@ -183,6 +220,10 @@ def build(db: Database, staged: list[Staged]) -> dict[str, int]:
         )
     else:
         q(con, _empty("messages", ", CAST(NULL AS BIGINT) AS seq"))
+    if msgs and conv:
+        q(con, MESSAGE_FACTS_SQL.format(conv=conv))
+    else:
+        q(con, f"CREATE TABLE message_facts AS SELECT {FACT_COLUMNS} WHERE false")
     if conv:
         q(
             con,
