@@ -105,6 +105,11 @@ def _result(spec: MetricSpec, num, den) -> MetricResult:
     return MetricResult(spec.id, None if num is None else float(num), None, den, None, None)
 
 
+# Metrics per aggregation query. DuckDB's grouped aggregation slows down sharply with many aggregates in one
+# query: all 58 metrics by category took 1.83 s at 1M conversations, six queries of ten 0.57 s.
+CHUNK = 10
+
+
 def compute(
     db: Database,
     s: Settings,
@@ -122,18 +127,22 @@ def compute(
     specs = [registry.get(i) for i in ids] if ids else registry.all_specs()
     specs = [sp for sp in specs if sp.kind in AGGREGATES]  # business metrics: metrics.compute.business
     blocked = unmet(db, specs, table)
-    cols = [c for i, sp in enumerate(specs) for c in _select(sp, s, i)]
     filt = f"WHERE {where}" if where else ""
-    if segment:
-        seg = ident(segment)
-        sql = (
-            f"SELECT GROUPING({seg}) AS _all, {seg} AS _seg, {', '.join(cols)} FROM {table} {filt} "
-            f"GROUP BY GROUPING SETS ((), ({seg}))"
-        )
-    else:
-        sql = f"SELECT 1 AS _all, NULL AS _seg, {', '.join(cols)} FROM {table} {filt}"
+    merged: dict[tuple, dict] = {}  # (_all, repr of _seg: a NaN key is one key) -> the row, every chunk's columns
+    for start in range(0, len(specs), CHUNK):
+        cols = [c for i, sp in enumerate(specs[start : start + CHUNK], start) for c in _select(sp, s, i)]
+        if segment:
+            seg = ident(segment)
+            sql = (
+                f"SELECT GROUPING({seg}) AS _all, {seg} AS _seg, {', '.join(cols)} FROM {table} {filt} "
+                f"GROUP BY GROUPING SETS ((), ({seg}))"
+            )
+        else:
+            sql = f"SELECT 1 AS _all, NULL AS _seg, {', '.join(cols)} FROM {table} {filt}"
+        for r in dicts(db.con, sql, params or {}):
+            merged.setdefault((r["_all"], repr(r["_seg"])), {}).update(r)
     out: dict[str, dict[str, MetricResult]] = {}
-    for r in dicts(db.con, sql, params or {}):
+    for r in merged.values():
         if r["_all"]:
             key = ALL
         else:

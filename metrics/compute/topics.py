@@ -32,14 +32,9 @@ SEED = 0
 
 # Each inbound conversation's subject line and first customer message, where it has either.
 _FIRST = """
-WITH first AS (
-    SELECT conversation_id, arg_min(text, seq) AS text FROM messages
-    WHERE author_type = 'customer' AND text IS NOT NULL AND length(trim(text)) > 0
-    GROUP BY 1
-)
-SELECT c.conversation_id, concat_ws(' ', nullif(trim(c.subject), ''), f.text) AS text
-FROM conversations c LEFT JOIN first f USING (conversation_id)
-WHERE c.direction IS DISTINCT FROM 'outbound' AND (f.text IS NOT NULL OR length(trim(c.subject)) > 0)
+SELECT c.conversation_id, concat_ws(' ', nullif(trim(c.subject), ''), f.t_first) AS text
+FROM conversations c LEFT JOIN message_facts f USING (conversation_id)
+WHERE c.direction IS DISTINCT FROM 'outbound' AND (f.t_first IS NOT NULL OR length(trim(c.subject)) > 0)
 ORDER BY 1
 """
 _SUBJECTS_ONLY = """
@@ -145,7 +140,7 @@ FIT = 20_000  # texts the words and the groups are learnt from (a fixed sample);
 
 
 def discover(
-    texts: list[str], k: int | None = None, progress: Callable[[float, str], None] | None = None
+    texts: list[str] | pa.Array, k: int | None = None, progress: Callable[[float, str], None] | None = None
 ) -> tuple[np.ndarray, list[Topic]]:
     """Labels (one per text) and the topics, named by their distinctive terms, biggest first.
 
@@ -159,11 +154,12 @@ def discover(
     vec = TfidfVectorizer(
         ngram_range=(1, 2), min_df=2, max_df=0.5, stop_words="english", sublinear_tf=True, max_features=20_000
     )
+    texts = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
     fit = np.arange(len(texts))
     if len(texts) > FIT:
         fit = np.sort(np.random.default_rng(SEED).choice(len(texts), size=FIT, replace=False))
     try:
-        x_fit = vec.fit_transform([texts[i] for i in fit])
+        x_fit = vec.fit_transform(texts.take(pa.array(fit)).to_pylist())
     except ValueError:  # no word left after dropping the rare and the ubiquitous ones: no topics to find
         return np.zeros(len(texts), dtype=int), []
     if x_fit.shape[1] == 0:
@@ -179,9 +175,10 @@ def discover(
     say(0.75, "assigning every conversation")
     # Every distinct text is vectorised and assigned once (first messages repeat a lot: 'Hi', 'Where is my
     # order?'); each text then takes its distinct text's topic, and sizes and means count every copy.
-    first_seen: dict[str, int] = {}
-    inverse = np.fromiter((first_seen.setdefault(t, len(first_seen)) for t in texts), dtype=np.int64, count=len(texts))
-    distinct_texts = list(first_seen)
+    # (Arrow's dictionary encoding numbers the distinct texts in order of first appearance, in C++.)
+    encoded = texts.dictionary_encode()
+    inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    distinct_texts = encoded.dictionary.to_pylist()
     copies = np.bincount(inverse, minlength=len(distinct_texts)).astype(float)
     x = vec.transform(distinct_texts)
     if len(fit) == len(texts):  # every text was in the fit: keep its labels (identical texts share one)
@@ -213,15 +210,14 @@ def ensure(db: Database, k: int | None = None, progress: Callable[[float, str], 
     """The dataset's topics, computed once (kept in `topics` and `conversation_topics`)."""
     if table_exists(db.con, TABLE):
         return load(db)
-    first = rows(db.con, _FIRST if table_exists(db.con, "messages") else _SUBJECTS_ONLY)
-    ids = [r[0] for r in first]
-    texts = [r[1] for r in first]
+    first = db.con.sql(_FIRST if table_exists(db.con, "messages") else _SUBJECTS_ONLY).to_arrow_table()
+    ids, texts = (first.column(i).combine_chunks() for i in (0, 1))
     labels, found = (np.zeros(0, dtype=int), []) if len(texts) < MIN_CONVERSATIONS else discover(texts, k, progress)
-    names = {t.topic_id: t.name for t in found}
+    names = pa.array([t.name for t in sorted(found, key=lambda t: t.topic_id)], pa.string())
     per = pa.table(
         {
-            "conversation_id": pa.array(ids if found else [], pa.string()),
-            "topic": pa.array([names[int(v)] for v in labels] if found else [], pa.string()),
+            "conversation_id": ids.cast(pa.string()) if found else pa.array([], pa.string()),
+            "topic": names.take(pa.array(labels)) if found else pa.array([], pa.string()),
         }
     )
     meta = pa.table(

@@ -137,6 +137,17 @@ def test_by_category_with_null_as_none_and_empty_segments_null(case):
     assert by["Login"]["csat_satisfied_rate_ai_escalated"].value is None  # denominator 0 -> null
 
 
+def test_metrics_computed_in_chunks_equal_one_query(case, monkeypatch):
+    """compute() splits the metrics over several queries (speed); the merged rows equal one query's, the
+    overall row and the empty segment included."""
+    assert len([sp for sp in registry.all_specs() if sp.kind in aggregate.AGGREGATES]) > 3 * aggregate.CHUNK
+    chunked = res(case, segment="issue_category")
+    monkeypatch.setattr(aggregate, "CHUNK", 10_000)
+    whole = res(case, segment="issue_category")
+    assert chunked == whole and set(chunked) == {aggregate.ALL, "Billing", "Login", "(none)"}
+    assert res(case) == {aggregate.ALL: whole[aggregate.ALL]}
+
+
 def test_peak_and_offpeak_split_the_population(case):
     r = res(case)[aggregate.ALL]
     for mid in ("true_resolution_rate", "escalation_rate"):
