@@ -26,6 +26,9 @@ NON_NEGATIVE = {
     "arr": lambda s: 1e12,
     "replies": lambda s: 1e6,
 }
+# Timestamps before 1971 are placeholders (1900-01-01, the Unix epoch); a comparison with a constant, not year():
+# year() of a TIMESTAMPTZ goes through the calendar (0.19 s on 7M messages, the comparison 0.01 s).
+EARLIEST = "TIMESTAMPTZ '1971-01-01 00:00:00+00'"
 # handled_by of rows from a file without an AI column: human unless their messages show the AI answering first.
 UNKNOWN_HANDLER = "(unknown)"
 # Names the loaded or derived tables use themselves; an uploaded extra column with one is renamed.
@@ -184,13 +187,13 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
                     f"OR timezone({tzp}, {local} - INTERVAL 1 HOUR) = {n}__n, false) AS {n}__o",
                 ]
             outer.append(
-                f"CASE WHEN NOT {n}__gap AND year({n}__x) >= 1971 AND {n}__x <= {latest} THEN {n}__x END AS {n}"
+                f"CASE WHEN NOT {n}__gap AND {n}__x >= {EARLIEST} AND {n}__x <= {latest} THEN {n}__x END AS {n}"
             )
             err = (
                 f"CASE WHEN {n}__v IS NULL THEN NULL "
                 f"WHEN {n}__gap THEN 'does not exist in ' || {tzp} || ' (clocks moved forward)' "
                 f"WHEN {n}__x IS NULL THEN 'not a date/time: ' || {n}__v "
-                f"WHEN year({n}__x) < 1971 THEN 'placeholder or pre-1971 date treated as missing: ' || {n}__v "
+                f"WHEN {n}__x < {EARLIEST} THEN 'placeholder or pre-1971 date treated as missing: ' || {n}__v "
                 f"WHEN {n}__x > {latest} THEN 'in the future (after ' || strftime({latest}, '%Y-%m-%d') "
                 f"|| '), treated as missing: ' || {n}__v END"
             )
