@@ -115,10 +115,22 @@ def _copy_of_the_sample(s: Session) -> bool:
         result = ingest.load(db, s.files, _DEFAULTS, mappings, raws=raws)
         sentiment.ensure_scores(db)
         topics.ensure(db)
-        _SAMPLE.update(tables=dbmod.snapshot(db, dbmod.table_names(db)), result=result, raws=raws, mappings=mappings)
+        # The signals for the default settings come along: a new session's first page does not rebuild them
+        # (0.38 s of each new session on the sample, measured with py-spy on the server).
+        info = signals.compute(db, _DEFAULTS)
+        _SAMPLE.update(
+            tables=dbmod.snapshot(db, dbmod.table_names(db)),
+            result=result,
+            raws=raws,
+            mappings=mappings,
+            signals=(info, db.memo.get("signals_base"), tuple(getattr(_DEFAULTS, k) for k in SIGNAL_SETTINGS)),
+        )
         db.close()
     dbmod.restore(s.db, _SAMPLE["tables"])  # type: ignore[arg-type]
     dbmod.lock_down(s.db)
+    info, base_key, signal_values = _SAMPLE["signals"]  # type: ignore[misc]
+    s.db.memo["signals_base"] = base_key
+    s.signals_info, s.signals_key = copy.deepcopy(info), ("sample", signal_values)
     s.result = copy.deepcopy(_SAMPLE["result"])  # type: ignore[assignment]
     s.raws = copy.deepcopy(_SAMPLE["raws"])  # type: ignore[assignment]
     s.mappings = copy.deepcopy(_SAMPLE["mappings"])  # type: ignore[assignment]
@@ -157,7 +169,10 @@ def _find_topics(s: Session) -> None:
 
 def current_signals(s: Session) -> SignalsInfo:
     """The signals relation for the current data and settings, rebuilt only when one of those changed."""
-    key = (s.load_id, tuple(getattr(s.settings, k) for k in SIGNAL_SETTINGS))
+    values = tuple(getattr(s.settings, k) for k in SIGNAL_SETTINGS)
+    key = (s.load_id, values)
+    if s.signals_key == ("sample", values) and s.shared_sample and s.signals_info is not None:
+        s.signals_key = key  # the prepared sample's signals, restored with its tables, are for these settings
     if key != s.signals_key or s.signals_info is None:
         if s.settings.topics:
             _find_topics(s)

@@ -161,9 +161,16 @@ def metric_columns(ids: list[str], n_label: str = "") -> dict:
     return cfg
 
 
+@st.fragment
 def drill_down(s: Session, ids: list[str], key: str) -> None:
-    """Choose a number and see the conversations behind its numerator and denominator."""
-    with st.expander("Drill down: the conversations behind a number"):
+    """Choose a number and see the conversations behind its numerator and denominator.
+
+    Built only while open (on_change="rerun"): a closed drill-down sends no table, so a new browser session's
+    page is not held back by the table and its code; a fragment, so opening it reruns only the drill-down.
+    """
+    with st.expander("Drill down: the conversations behind a number", key=key + "-drill", on_change="rerun") as box:
+        if not box.open:
+            return
         a, b, c, d = st.columns(4)
         mid = a.selectbox("Metric", ids, format_func=lambda i: registry.get(i).label, key=key + "-m")
         segs = ["(all)", *aggregate.segment_columns(s.db)]

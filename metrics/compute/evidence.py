@@ -101,7 +101,8 @@ def pattern(db: Database, where: str, params: dict) -> str:
     return ("; ".join(parts) + ". ") if parts else ""
 
 
-ANSWERS = "ai_answers"  # each AI message's position among the AI's answers in its conversation (data only)
+ANSWERS = "ai_answers"  # each AI message's position among its conversation's AI answers (data only; a table of the
+# database, not a TEMP table: a TEMP table lives in one cursor, and each script run has its own)
 
 
 def _answers(db: Database) -> str:
@@ -109,7 +110,7 @@ def _answers(db: Database) -> str:
     if ANSWERS not in db.memo:
         q(
             db.con,
-            f"""CREATE OR REPLACE TEMP TABLE {ANSWERS} AS
+            f"""CREATE OR REPLACE TABLE {ANSWERS} AS
                 SELECT conversation_id, text, row_number() OVER (PARTITION BY conversation_id ORDER BY seq) AS nth
                 FROM messages WHERE author_type = 'ai'""",
         )

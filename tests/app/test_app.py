@@ -34,6 +34,16 @@ def test_opens_on_sample_data_with_the_banner():
     assert "19,265 conversations" in at.sidebar.caption[0].value
 
 
+def test_a_closed_drill_down_sends_no_table():
+    """The Overview's drill-down is built only when opened (a new browser session does not wait for the table and
+    its code); its expander is there, closed, with no table under it."""
+    at = _app().run()
+    assert [e.label for e in at.expander if e.label.startswith("Drill down")] == [
+        "Drill down: the conversations behind a number"
+    ]
+    assert not at.dataframe
+
+
 def _upload(at: AppTest, name: str, text: str) -> AppTest:
     at.switch_page("pages/data.py").run()
     at.file_uploader(key="uploads").set_value((name, text.encode(), "text/csv")).run()

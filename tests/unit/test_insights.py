@@ -99,6 +99,21 @@ def test_planted_problems_come_out_on_top_in_order(load, db):
     assert len(insights.conversations(db, drop)) == 30
 
 
+def test_drop_off_evidence_survives_a_new_script_run(load, db):
+    """The app gives every script run its own cursor; the AI's numbered answers, built once per dataset, must be
+    readable from the next run's cursor (a TEMP table was not: a window change then broke the Overview)."""
+    d = Data()
+    for cat in ("Drops", "Fine 1", "Fine 2"):
+        for i in range(200):
+            d.ai(cat, i % 60, silent=cat == "Drops" and i % 10 < 2)
+    d.load(load)
+    first = [i for i in _find(db) if i.kind == "drop_off"]
+    db.new_run()
+    again = [i for i in _find(db, Settings(return_window_hours=24)) if i.kind == "drop_off"]
+    assert first and [i.finding for i in again] == [i.finding for i in first]
+    assert "2nd answer" in first[0].finding
+
+
 def test_impact_arithmetic_by_hand(load, db):
     """X: 10 of 40 truly resolved; Y: 128 of 160. X's agents take 30 minutes a conversation."""
     d = Data()

@@ -34,3 +34,23 @@ def test_an_upload_never_reads_or_fills_the_shared_results():
     mine = _session(False)
     assert state.remembered(mine, "t-upload", lambda: "upload") == "upload"
     assert state._SAMPLE_MEMO == {("t-upload", Settings()): "sample"}
+
+
+def test_a_new_session_on_the_sample_reads_the_prepared_signals_and_they_equal_a_fresh_computation(monkeypatch):
+    from metrics.compute import signals
+    from metrics.core import db as dbmod
+
+    s = state.Session(db=None, is_sample=True)  # type: ignore[arg-type]
+    s.files = list(state.sample_files())
+    state._reload(s)
+    assert s.shared_sample
+    built = []
+    monkeypatch.setattr(signals, "compute", lambda *a, **k: built.append(1))
+    info = state.current_signals(s)  # the default settings: nothing rebuilt
+    assert built == [] and info.conversations > 0
+    restored = dbmod.rows(s.db.con, "SELECT * FROM signals ORDER BY conversation_id")
+    monkeypatch.undo()
+    fresh = signals.compute(s.db, Settings())
+    assert fresh == info and dbmod.rows(s.db.con, "SELECT * FROM signals ORDER BY conversation_id") == restored
+    s.settings = Settings(return_window_hours=24)  # another window: the session builds its own
+    assert state.current_signals(s).conversations == info.conversations and s.signals_key[0] == s.load_id
