@@ -17,7 +17,7 @@ import numpy as np
 from metrics.compute.aggregate import MetricResult
 from metrics.compute.signals import SIGNAL_SETTINGS
 from metrics.compute.signals import TABLE as SIGNALS
-from metrics.core.db import Database, columns, ident
+from metrics.core.db import Database, arrow, columns, ident
 from metrics.core.settings import Settings
 
 Z = 1.959963984540054
@@ -105,7 +105,7 @@ def _curves(db: Database, segments: list[str]) -> dict[tuple[str, str], Curve]:
     segment are grouped by their Arrow dictionary codes (a pandas groupby per segment read the million rows
     three times and took about 2 s at 1M conversations)."""
     cols = "".join(f", coalesce(CAST({ident(seg)} AS VARCHAR), '(none)') AS s{i}" for i, seg in enumerate(segments))
-    data = db.con.sql(_DATA.format(segments=cols, signals=SIGNALS)).to_arrow_table()
+    data = arrow(db.con, _DATA.format(segments=cols, signals=SIGNALS))
     hours = data.column("hours").to_numpy().astype(float)
     back = data.column("came_back").to_numpy().astype(bool)
     is_ai = data.column("is_ai").to_numpy().astype(bool)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from metrics.core.db import Database, q, rows, table_exists
+from metrics.core.db import Database, arrow, q, rows, table_exists
 from metrics.core.settings import Settings
 
 TABLE = "conversation_topics"
@@ -210,7 +210,7 @@ def ensure(db: Database, k: int | None = None, progress: Callable[[float, str], 
     """The dataset's topics, computed once (kept in `topics` and `conversation_topics`)."""
     if table_exists(db.con, TABLE):
         return load(db)
-    first = db.con.sql(_FIRST if table_exists(db.con, "messages") else _SUBJECTS_ONLY).to_arrow_table()
+    first = arrow(db.con, _FIRST if table_exists(db.con, "messages") else _SUBJECTS_ONLY)
     ids, texts = (first.column(i).combine_chunks() for i in (0, 1))
     labels, found = (np.zeros(0, dtype=int), []) if len(texts) < MIN_CONVERSATIONS else discover(texts, k, progress)
     names = pa.array([t.name for t in sorted(found, key=lambda t: t.topic_id)], pa.string())

@@ -39,41 +39,61 @@ class QueryTimeout(Exception):
 class Database:
     """A per-session in-memory DuckDB database with its private temp directory.
 
-    `con` is the cursor of the current script run: `new_run()` interrupts the previous
-    run's cursor (a rerun must never share a connection with a query still running in
-    the old run's thread) and opens a fresh one on the same database.
+    `con` is the calling thread's own cursor on the database (made on first use). Streamlit may start a rerun in
+    a new thread while the previous run is still computing in its own: `new_run()` gives the new run a fresh
+    cursor and interrupts and closes the other threads' cursors, and the old run keeps its own interrupted
+    cursor; it never picks up the new run's (DuckDB 2.0 refuses a connection used from two threads at once:
+    'connection is busy with another call', seen in the browser timing's server log).
     """
 
-    con: duckdb.DuckDBPyConnection
+    root: duckdb.DuckDBPyConnection
     temp_dir: str
     locked: bool = False
-    root: duckdb.DuckDBPyConnection | None = field(default=None, repr=False)
     memo: dict = field(default_factory=dict, repr=False)  # derived tables' keys; cleared when data is loaded
     _closed: bool = field(default=False, repr=False)
     _finalizer: weakref.finalize | None = field(default=None, repr=False)
+    _cursors: dict[int, duckdb.DuckDBPyConnection] = field(default_factory=dict, repr=False)  # thread -> cursor
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def con(self) -> duckdb.DuckDBPyConnection:
+        """The calling thread's cursor (a fragment rerun or a test gets one on first use)."""
+        me = threading.get_ident()
+        cur = self._cursors.get(me)
+        if cur is None:
+            if self._closed:
+                return self.root
+            with self._lock:
+                cur = self._cursors[me] = self.root.cursor()
+            if not self.locked:
+                cur.execute("SET enable_progress_bar = false")
+        return cur
 
     def new_run(self) -> None:
-        if self.root is None or self._closed:
+        """A fresh cursor for the script run in this thread; the cursors of other threads' runs are stopped."""
+        if self._closed:
             return
-        old, self.con = self.con, self.root.cursor()
-        if not self.locked:
-            self.con.execute("SET enable_progress_bar = false")
-        if old is not self.root:
-            old.interrupt()
+        me = threading.get_ident()
+        with self._lock:
+            old = [self._cursors.pop(t) for t in list(self._cursors)]
+        for cur in old:
+            cur.interrupt()
             try:
-                old.close()
+                cur.close()
             except duckdb.Error:  # still unwinding in the old run's thread; it closes when collected
                 pass
+        self._cursors.pop(me, None)
+        _ = self.con
 
     @contextmanager
     def side_cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor of its own on this database, for work outside the script run (a download built on click)."""
-        cur = self.root.cursor() if self.root is not None else self.con
+        with self._lock:
+            cur = self.root.cursor()
         try:
             yield cur
         finally:
-            if cur is not self.con:
-                cur.close()
+            cur.close()
 
     @contextmanager
     def time_limit(self, seconds: float) -> Iterator[None]:
@@ -96,9 +116,14 @@ class Database:
         if not self._closed:
             self._closed = True
             try:
-                if self.con is not self.root:
-                    self.con.close()
-                (self.root or self.con).close()
+                with self._lock:
+                    cursors = [self._cursors.pop(t) for t in list(self._cursors)]
+                for cur in cursors:
+                    try:
+                        cur.close()
+                    except duckdb.Error:
+                        pass
+                self.root.close()
             finally:
                 shutil.rmtree(self.temp_dir, ignore_errors=True)
                 if self._finalizer is not None:
@@ -175,7 +200,7 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THR
     con.execute("SET GLOBAL TimeZone = 'UTC'")  # global: cursors opened later inherit it
     con.execute("SET GLOBAL Calendar = 'gregorian'")
     con.execute("SET enable_progress_bar = false")  # per connection (a cursor after lock_down keeps the default)
-    db = Database(con=con, temp_dir=temp_dir, root=con)
+    db = Database(root=con, temp_dir=temp_dir)
     db._finalizer = weakref.finalize(db, _cleanup, con, temp_dir)  # also runs at interpreter exit
     return db
 
@@ -245,6 +270,12 @@ def many(con: duckdb.DuckDBPyConnection, sql: str, seq: list[list[Any]]) -> None
 def df(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None):
     """Fetch a whole result as a pandas DataFrame."""
     return con.execute(sql, params or []).df()
+
+
+def arrow(con: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | list | None = None):
+    """Fetch a whole result as an Arrow table (columns for numpy without a pandas copy); through a relation, as
+    DuckDB copies the rows once more for Arrow output of an executed statement."""
+    return con.sql(sql, params=params or None).to_arrow_table()
 
 
 def table_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -136,6 +136,43 @@ def test_a_new_run_interrupts_the_query_left_running_by_the_previous_run():
         d.close()
 
 
+def test_a_run_still_unwinding_in_its_thread_never_uses_the_new_runs_cursor():
+    """Streamlit may start a rerun in a new thread while the previous run still computes. The old run reads
+    `db.con` before each query: it must keep getting its own (stopped) cursor, never the new run's (DuckDB 2.0
+    refuses a connection used from two threads: 'connection is busy with another call')."""
+    import threading
+
+    import duckdb
+
+    d = dbmod.connect(memory_limit="256MB", threads=1)
+    try:
+        started, rerun_done, seen = threading.Event(), threading.Event(), {}
+
+        def previous_run():
+            d.new_run()
+            seen["old"] = d.con
+            started.set()
+            rerun_done.wait(10)
+            seen["after"] = d.con  # the next query of the old run
+            try:
+                d.con.execute("SELECT 1").fetchall()
+                seen["outcome"] = "ran"
+            except duckdb.Error as e:
+                seen["outcome"] = type(e).__name__
+
+        t = threading.Thread(target=previous_run)
+        t.start()
+        started.wait(10)
+        d.new_run()  # the rerun, in this thread
+        rerun_done.set()
+        t.join(10)
+        assert seen["after"] is not d.con and seen["old"] is not d.con
+        assert seen["outcome"] in ("ran", "ConnectionException", "InterruptException"), seen
+        assert d.con.execute("SELECT 2").fetchall() == [(2,)]
+    finally:
+        d.close()
+
+
 def test_a_dropped_session_database_removes_its_spill_folder():
     """Issue 23: spill files with customer data stayed on disk after the browser left."""
     import gc
