@@ -116,23 +116,55 @@ def render(s: Session) -> Settings:
         a.button("24 h", on_click=_preset, args=(24,), width="stretch", help="Return window preset")
         b.button("72 h", on_click=_preset, args=(72,), width="stretch", help="Return window preset")
         c.button("7 d", on_click=_preset, args=(168,), width="stretch", help="Return window preset: 7 days")
+        base = st.session_state.pop("loaded_settings", None) or s.settings
         values = {name: _widget(s, name) for name in settings_mod.in_group("Windows")}
         for group in SIDEBAR_GROUPS:
-            with st.expander(group):
-                values |= {name: _widget(s, name) for name in settings_mod.in_group(group)}
-        base = st.session_state.pop("loaded_settings", None) or s.settings
+            names = settings_mod.in_group(group)
+            if group not in LAZY_GROUPS:
+                with st.expander(group):
+                    values |= {name: _widget(s, name) for name in names}
+                continue
+            with st.expander(group, key=f"sidebar-{group}", on_change="rerun") as box:
+                if box.open:
+                    for name in names:
+                        _keep(name, getattr(base, name))
+                    values |= {name: _widget(s, name) for name in names}
+                else:  # not drawn: the settings stay as they are
+                    values |= {name: getattr(base, name) for name in names}
         try:
             change_settings(base.replace(**values))
         except SettingsError as e:
             st.error(md_escape(str(e)))
-        with st.expander("Settings file"):
-            st.download_button(
-                "Download settings (TOML)", settings_toml.dumps(s.settings), "settings.toml", mime="application/toml"
-            )
-            st.file_uploader("Load settings (TOML)", type=["toml"], key="settings_file", on_change=_load_toml)
+        with st.expander("Settings file", key="sidebar-settings-file", on_change="rerun") as box:
+            if box.open:
+                st.download_button(
+                    "Download settings (TOML)",
+                    settings_toml.dumps(s.settings),
+                    "settings.toml",
+                    mime="application/toml",
+                )
+                st.file_uploader("Load settings (TOML)", type=["toml"], key="settings_file", on_change=_load_toml)
             if err := st.session_state.pop("settings_error", None):
                 st.error(md_escape(err))
     return s.settings
+
+
+# Groups whose inputs are drawn only while open (a new browser session then shows its first page sooner: about
+# 0.5 s with the settings file's inputs, bench/browser_timing.py). Only groups without a setting kept in the page
+# address: a closed group's inputs are not on the page, so they could not read a shared link.
+LAZY_GROUPS = tuple(g for g in SIDEBAR_GROUPS if not any(settings_mod.META[n].url for n in settings_mod.in_group(g)))
+
+
+def _keep(name: str, value) -> None:
+    """Before a lazy group's input is drawn again: show the setting in force, not the input's default (Streamlit
+    forgets an input's value while it is not drawn)."""
+    if name in st.session_state or value == getattr(D, name):
+        return
+    if isinstance(value, tuple) and not settings_mod.META[name].widget:  # a comma-separated text input
+        value = ", ".join(value)
+    elif isinstance(value, tuple):
+        value = list(value)
+    st.session_state[name] = value
 
 
 def _count(n: int, word: str) -> str:

@@ -131,16 +131,35 @@ def test_changing_the_return_window_changes_the_numbers():
     assert float(after.rstrip("%")) > float(before.rstrip("%"))  # a shorter window finds fewer returns
 
 
+def _open(at: AppTest, group: str) -> AppTest:
+    """Open a sidebar group whose inputs are drawn only while open (ui.sidebar.LAZY_GROUPS)."""
+    at.session_state[f"sidebar-{group}"] = True
+    return at.run()
+
+
 def test_business_hours_setting_adds_business_time_cards():
     at = _app().run()
     at.switch_page("pages/efficiency.py").run()
     assert "First response in business hours, median (human)" not in _metrics(at)
+    _open(at, "Escalation rules")
     at.text_input(key="business_hours").set_value("Mon-Fri 09:00-17:00 America/New_York").run()
     assert not at.exception
     m = _metrics(at)
     assert m["First response in business hours, median (human)"] != "no data"
     at.text_input(key="business_hours").set_value("Mon-Fri 9-5").run()
     assert at.sidebar.error[0].value.startswith("business\\_hours")
+
+
+def test_a_settings_file_sets_settings_in_closed_groups_too():
+    """The settings file (its inputs drawn while its group is open) sets a window and a closed group's setting;
+    the closed group, opened later, shows the loaded value."""
+    at = _app().run()
+    at.session_state["sidebar-settings-file"] = True
+    toml = b'return_window_hours = 24.0\nbusiness_hours = "Mon-Fri 09:00-17:00 UTC"\n'
+    at.run().file_uploader(key="settings_file").set_value(("s.toml", toml, "application/toml")).run()
+    assert not at.exception and at.number_input(key="return_window_hours").value == 24.0
+    assert "First response in business hours, median (human)" in _metrics(at.switch_page("pages/efficiency.py").run())
+    assert _open(at, "Escalation rules").text_input(key="business_hours").value == "Mon-Fri 09:00-17:00 UTC"
 
 
 def test_experience_page_tells_the_samples_drop_off_story():
@@ -416,7 +435,7 @@ def test_a_global_filter_applies_to_every_page_and_says_so():
     at = _app().run()
     before = at.sidebar.caption[0].value
     n_all = [m for m in at.metric if m.label == "Truly resolved by the AI"][0].value
-    at.multiselect(key="channels").set_value(["email"]).run()
+    _open(at, "Filters").multiselect(key="channels").set_value(["email"]).run()
     assert not at.exception
     banner = [i.value for i in at.info if "Filtered to conversations" in i.value]
     assert banner and "channel email" in banner[0]
@@ -425,6 +444,12 @@ def test_a_global_filter_applies_to_every_page_and_says_so():
     assert at.sidebar.caption[0].value == before  # the data loaded is unchanged; only the view is filtered
     at.switch_page("pages/resolution.py").run()
     assert not at.exception and any("Filtered to conversations" in i.value for i in at.info)
+    # closing the Filters group (its inputs are then not drawn) keeps the filter; opening it shows it again
+    at.session_state["sidebar-Filters"] = False
+    at.run()
+    assert not at.multiselect and any("Filtered to conversations" in i.value for i in at.info)
+    _open(at, "Filters")
+    assert at.multiselect(key="channels").value == ["email"]
 
 
 def test_a_target_set_on_the_overview_is_met_or_not_on_its_card():
