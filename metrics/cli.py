@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         # Each file is read when its turn comes and dropped once in the database: one file's bytes in memory
         # at a time (the messages export can be the size of all the rest).
-        result = ingest.load(db, ((name, _read(path)) for name, path in named), s, mappings, tables=forced)
+        result = ingest.load(db, ((name, _read(path), path) for name, path in named), s, mappings, tables=forced)
         dbmod.lock_down(db)
         if not result.files and result.errors:
             return _fail(" ".join(result.errors))

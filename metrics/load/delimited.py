@@ -103,7 +103,11 @@ def _excel_sep_hint(data: bytes) -> tuple[bytes, str | None]:
     return rest, ch.decode("latin-1")
 
 
-def read_delimited(db: Database, name: str, data: bytes, limits: Limits, tab: bool) -> RawFile:
+def read_delimited(db: Database, name: str, data: bytes, limits: Limits, tab: bool, path: str | None = None) -> RawFile:
+    """A CSV/TSV as a raw text table. With `path` (the same bytes on disk, from the command line) a file read as
+    it is (valid UTF-8, no BOM, no Excel hint line, no lone CR) is parsed from there instead of from a copy
+    written first (0.8 s and a second copy on disk for an 860 MB file)."""
+    original = data
     data, notes = decode_text(name, data)
     data, hinted = _excel_sep_hint(data)
     if hinted:
@@ -123,13 +127,16 @@ def read_delimited(db: Database, name: str, data: bytes, limits: Limits, tab: bo
     data, stray_cr = _protect_lone_cr(data)
     if stray_cr:
         notes.append(f"{stray_cr} carriage returns inside values kept as data")
-    path = os.path.join(db.temp_dir, fresh_name("upload") + ".csv")
-    with open(path, "wb") as fh:
-        fh.write(data)
+    as_is = path is not None and data is original
+    if not as_is:
+        path = os.path.join(db.temp_dir, fresh_name("upload") + ".csv")
+        with open(path, "wb") as fh:
+            fh.write(data)
     try:
         raw = _load_csv(db, name, path, headers, delim, decimal, notes, limits)
     finally:
-        os.remove(path)
+        if not as_is:
+            os.remove(path)
     if stray_cr:
         sets = ", ".join(f"c{i} = replace(c{i}, '{_CR_MARK}', chr(13))" for i in range(len(headers)))
         q(db.con, f"UPDATE {raw.table} SET {sets}")

@@ -132,7 +132,7 @@ def _file_reports(db: Database, staged: list[Staged], merged: dict[str, int]) ->
 
 def load(
     db: Database,
-    files: Iterable[tuple[str, bytes]],
+    files: Iterable[tuple[str, bytes] | tuple[str, bytes, str]],
     settings: Settings,
     mappings: dict[str, FileMapping] | None = None,
     limits: Limits = Limits(),
@@ -158,7 +158,7 @@ def load(
     unread: dict[str, str] = {}
     seen: set[str] = set()
     found: list[tuple[RawFile, FileMapping]] = []
-    for name, data in files:
+    for name, data, *where in files:  # (name, bytes) or, from the command line, (name, bytes, path on disk)
         if name in seen:
             errors.append(f"{name} was uploaded twice; the second copy is ignored.")
             continue
@@ -169,7 +169,7 @@ def load(
                 if db.locked:
                     raise IngestError(f"{name} could not be read; fix it and upload it again.")
                 say(f"Reading {name} ({len(data) / 1e6:,.1f} MB)")
-                raw = read_file(db, name, data, limits)
+                raw = read_file(db, name, data, limits, path=where[0] if where else None)
                 say(f"Read {name}: {raw.records:,} rows")
             data = b""  # a caller that streams its files (the CLI) holds only one file's bytes at a time
             raws[name] = raw

@@ -49,8 +49,8 @@ def _gunzip(name: str, data: bytes, limits: Limits) -> bytes:
     return out
 
 
-def read_file(db: Database, name: str, data: bytes, limits: Limits = Limits()) -> RawFile:
-    """Parse one uploaded file into a raw text table of `db`."""
+def read_file(db: Database, name: str, data: bytes, limits: Limits = Limits(), path: str | None = None) -> RawFile:
+    """Parse one uploaded file into a raw text table of `db`; `path`: the same bytes on disk (command line)."""
     if len(data) == 0:
         raise IngestError(f"{name} is empty (0 bytes).")
     if len(data) > limits.max_file_bytes:
@@ -73,7 +73,7 @@ def read_file(db: Database, name: str, data: bytes, limits: Limits = Limits()) -
     elif kind == "jsonl":
         raw = read_jsonl(db, name, data, limits)
     else:
-        raw = read_delimited(db, name, data, limits, tab=(kind == "tsv"))
+        raw = read_delimited(db, name, data, limits, tab=(kind == "tsv"), path=path if not notes else None)
     raw.notes[:0] = notes
     if raw.records == 0:
         raise IngestError(f"{name} has a header but no data rows.")

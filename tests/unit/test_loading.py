@@ -500,3 +500,40 @@ def test_invisible_characters_inside_values_do_not_make_a_second_category(load, 
         "removed so that look-alike values are one value" in notes
     )
     assert any(n.startswith("column 'customer_id': 1 value held") for n in notes)
+
+
+def test_a_csv_on_disk_is_parsed_from_its_path_with_the_same_result(tmp_path, monkeypatch):
+    """The command line passes each file's path too: a CSV read as it is is parsed from there (no copy written);
+    a file that needs changing first (a BOM, an Excel hint line) is still written. Same rows, same issues."""
+    from metrics.core import db as dbmod
+    from metrics.load import delimited, ingest
+
+    copies = []
+    made = delimited.fresh_name
+    monkeypatch.setattr(delimited, "fresh_name", lambda p: copies.append(p) or made(p))
+    text = (
+        "conversation_id,customer_id,created_at,handled_by\n"
+        "c1,u1,2025-03-01T10:00:00Z,ai\n"
+        'c2,u2,"2025-03-01T11:00:00Z",human,extra\n'
+        "c3,u3,not a date,ai\n"
+    )
+    for variant in (text.encode(), b"\xef\xbb\xbf" + text.encode(), b"sep=,\n" + text.encode()):
+        path = tmp_path / "conversations.csv"
+        path.write_bytes(variant)
+        out = []
+        for files in ([("conversations.csv", variant)], [("conversations.csv", variant, str(path))]):
+            d = dbmod.connect(memory_limit="256MB", threads=1)
+            try:
+                r = ingest.load(d, files, Settings())
+                out.append(
+                    (
+                        (r.read, r.loaded, r.rejected),
+                        dbmod.rows(d.con, "SELECT conversation_id, source_row FROM conversations ORDER BY 1"),
+                        dbmod.rows(d.con, "SELECT row, reason FROM load_issues ORDER BY 1, 2"),
+                    )
+                )
+            finally:
+                d.close()
+        assert out[0] == out[1] and out[0][0] == (3, 1, 2), out
+    # copies written: plain (bytes only), BOM (both), hint line (both); the plain file with its path: none
+    assert copies.count("upload") == 5
