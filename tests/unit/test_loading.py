@@ -187,6 +187,30 @@ def test_duplicates_first_kept_exact_and_conflicting_reported(load, db):
     assert (f.read, f.loaded, f.rejected, f.duplicates) == (3, 1, 2, 2)
 
 
+def test_a_repeated_message_is_rejected_and_a_different_one_at_the_same_time_kept(load, db):
+    """Messages are duplicates only when conversation, time, author and text all repeat; two different messages
+    at the same second both stay, in file order (the duplicate search hashes conversation and time first)."""
+    load(
+        ("c.csv", conv_csv("c1,u1,2024-01-01T10:00:00Z,,ai,Billing,,")),
+        (
+            "m.csv",
+            "conversation_id,sent_at,author_type,text\n"
+            "c1,2024-01-01T10:00:00Z,customer,hello\n"
+            "c1,2024-01-01T10:00:00Z,ai,hi there\n"
+            "c1,2024-01-01T10:00:00Z,customer,hello\n"
+            "c1,2024-01-01T10:00:00Z,customer,hello again\n",
+        ),
+    )
+    assert rows(db.con, "SELECT seq, author_type, text FROM messages ORDER BY seq") == [
+        (1, "customer", "hello"),
+        (2, "ai", "hi there"),
+        (3, "customer", "hello again"),
+    ]
+    assert [(i["file"], i["row"], i["reason"]) for i in issues(db)] == [
+        ("m.csv", 4, "exact duplicate of m.csv row 2 (first one kept)")
+    ]
+
+
 def test_duplicate_and_case_colliding_headers_are_refused(load):
     r = load(("h.csv", "id,Status,status\n1,a,b\n"))
     assert r.errors == ["h.csv: duplicate column 'status' (columns 2 and 3); rename one of them and upload again."]
