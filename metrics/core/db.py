@@ -73,7 +73,6 @@ class Database:
         """A fresh cursor for the script run in this thread; the cursors of other threads' runs are stopped."""
         if self._closed:
             return
-        me = threading.get_ident()
         with self._lock:
             old = [self._cursors.pop(t) for t in list(self._cursors)]
         for cur in old:
@@ -82,8 +81,7 @@ class Database:
                 cur.close()
             except duckdb.Error:  # still unwinding in the old run's thread; it closes when collected
                 pass
-        self._cursors.pop(me, None)
-        _ = self.con
+        _ = self.con  # this thread's new cursor
 
     @contextmanager
     def side_cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
