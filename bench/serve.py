@@ -32,12 +32,13 @@ def _free_port() -> int:
 
 
 @contextmanager
-def app_server(script: str = "app.py") -> Iterator[tuple[str, subprocess.Popen]]:
-    """(url, process) of a headless Streamlit server running `script` (the app); stopped on exit."""
+def app_server(script: str = "app.py", extra: list[str] | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """(url, process) of a headless Streamlit server running `script` (the app); stopped on exit. `extra`:
+    more `streamlit run` options (e.g. a larger upload limit for the bench)."""
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     cmd = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
-    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true"]
+    cmd += ["--server.address", "127.0.0.1", "--server.headless", "true", *(extra or [])]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -57,6 +57,9 @@ DEFLECTED_MATURED = "NOT escalated AND matured"
 
 
 BY_WINDOW = ("true_resolution_rate", "fcr_rate_ai", "fcr_rate_human")
+# The signals those metrics read (their populations and conditions) and the category they are broken down by;
+# a test checks the results equal those over the full signals relation.
+WINDOW_COLUMNS = ("category", "is_ai", "is_human", "matured", "truly_resolved", "returned", "resolved_end")
 
 
 def fcr_by_window(db: Database, s: Settings, windows: tuple[float, ...] = (24, 72)) -> list[dict]:
@@ -68,7 +71,7 @@ def fcr_by_window(db: Database, s: Settings, windows: tuple[float, ...] = (24, 7
     per: dict[float, dict] = {}
     for hours in windows:
         table = f"signals_w{int(hours)}"
-        signals.compute(db, s.replace(return_window_hours=hours), table=table)
+        signals.compute(db, s.replace(return_window_hours=hours), table=table, keep=WINDOW_COLUMNS)
         per[hours] = aggregate.compute(db, s, list(BY_WINDOW), segment="category", table=table)
     keys = sorted(per[windows[0]], key=lambda k: (k != aggregate.ALL, k))
     out = []

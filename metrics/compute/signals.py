@@ -196,13 +196,17 @@ FROM resolved
 """
 
 
-def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
+def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...] = ()) -> SignalsInfo:
     """(Re)build the signals relation for these settings.
 
     Two steps: the per-conversation facts that depend only on the data and `as_of`
     (message aggregates, the next same-topic and next human conversation, concurrency) are
     kept in `signals_base` and rebuilt only when the data or `as_of` change; the flags that
     depend on windows and thresholds are one cheap projection over it.
+
+    `keep`: a side table (not the signals) with only these columns, for metrics that read no others (the
+    resolution by window: writing every column for three windows took most of the Resolution page at 1M);
+    the columns of the global filters come along, and the business-hours durations are not filled in.
     """
     sentiment.ensure_scores(db)
     base = BASE  # one per dataset, shared by every window's table (FCR at 24 h and 72 h, the app's own)
@@ -243,9 +247,16 @@ def compute(db: Database, s: Settings, table: str = TABLE) -> SignalsInfo:
         "peak_q": s.peak_percentile / 100,
         "max_s": s.max_plausible_days * 86400,
     }
+    if keep:
+        wanted = [*keep, "data_end", "concurrency", "is_ai", "pending", "day", "channel"]
+        if s.filter_segment and (s.filter_segment == "category" or s.filter_segment in columns(db.con, base)):
+            wanted.append(s.filter_segment)
+        head, body = sql.split(" AS\n", 1)
+        sql = f"{head} AS SELECT {', '.join(ident(c) for c in dict.fromkeys(wanted))} FROM ({body})"
     q(db.con, f"DROP TABLE IF EXISTS {table}")  # not held twice while the new one is written
     q(db.con, sql, params)
-    business_hours.apply(db, business_hours.parse(s.business_hours), table)
+    if not keep:
+        business_hours.apply(db, business_hours.parse(s.business_hours), table)
     if table == TABLE:
         _report_implausible(db, s)
     _keep_filtered(db, s, table)

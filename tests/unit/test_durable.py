@@ -188,6 +188,24 @@ def test_vendor_says_vs_evidence_says_by_category(db):
     assert block["overall"]["vendor_resolution_rate"] == pytest.approx(0.75)
 
 
+def test_the_narrow_window_tables_give_what_the_full_signals_give(db):
+    """The resolution by window reads side tables with only the columns its metrics need; at every window, by
+    category and overall, with and without a global filter, they equal the full signals relation's results."""
+    from metrics.compute import aggregate, resolution, signals
+
+    build(db, FOUR_AI)
+    for s in (Settings(), Settings(filter_segment="category", filter_values=("Billing",))):
+        rows_ = resolution.fcr_by_window(db, s, (24, 72, 168))
+        for hours in (24, 72, 168):
+            signals.compute(db, s.replace(return_window_hours=hours), table="signals_full")
+            full = aggregate.compute(db, s, list(resolution.BY_WINDOW), segment="category", table="signals_full")
+            for row in rows_:
+                seg = aggregate.ALL if row["category"] == "All" else row["category"]
+                for mid in resolution.BY_WINDOW:
+                    assert row[f"{mid}@{hours}"] == full[seg][mid], (s, hours, seg, mid)
+            assert len(rows_) == len(full)
+
+
 def test_true_resolution_and_fcr_at_24_hours_72_hours_and_7_days(db):
     """FOUR_AI: a comes back after 10 h, c after 30 h; d is
     followed by a human ticket after 5 h (another category, so a ticket but no return); b is fine.
