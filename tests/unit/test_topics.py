@@ -88,8 +88,40 @@ def test_a_planted_knowledge_gap_is_found_with_the_agents_words(db):
     """Refund questions: the AI answers generically and 30 of 40 are handed over, where agents say they issued
     the refund to the card; password questions: the AI resolves 35 of 40. The gap is the refund topic, its
     phrases come from the agents' fix, not from greetings every agent writes."""
-    from metrics.compute import gaps, topics
+    from metrics.compute import gaps
     from metrics.compute.findings import months_live
+
+    _refund_gap(db)
+    got = gaps.find(db, Settings(), months_live(db))
+    assert len(got) == 1 and "refund" in got[0].topic
+    assert (got[0].failures, got[0].ai_conversations) == (30, 40)
+    assert any("refund" in p or "issued" in p or "card" in p for p in got[0].human_phrases[:3])
+    assert not any(p in ("hello", "thanks", "waiting") for p in got[0].human_phrases)
+
+
+def test_knowledge_gap_answers_are_kept_across_a_window_change_and_follow_a_rename(db, monkeypatch):
+    """The answers a gap is read from depend on the conversations and their topics, not on the window: a window
+    change reads them from memory and finds the same gap; a renamed topic reads them afresh under its new name."""
+    from metrics.compute import gaps
+    from metrics.compute.findings import months_live
+
+    found = _refund_gap(db)
+    reads = []
+    real = gaps._read_answers
+    monkeypatch.setattr(gaps, "_read_answers", lambda d: reads.append(1) or real(d))
+    first = gaps.find(db, Settings(), months_live(db))
+    day = Settings(return_window_hours=24)
+    signals.compute(db, day)
+    assert [g.topic for g in gaps.find(db, day, months_live(db))] == [g.topic for g in first] and reads == [1]
+    refund = next(t.name for t in found if "refund" in t.name)
+    renamed = Settings(topic_names=(f"{refund}=Refunds",))
+    signals.compute(db, renamed)
+    assert [g.topic for g in gaps.find(db, renamed, months_live(db))] == ["Refunds"] and reads == [1, 1]
+
+
+def _refund_gap(db):
+    """Refund questions the AI fails (30 of 40 handed over, agents fix them) and password questions it resolves."""
+    from metrics.compute import topics
 
     conv = ["conversation_id,customer_id,created_at,ended_at,handled_by,escalated,status"]
     msgs = ["conversation_id,sent_at,author_type,text"]
@@ -109,11 +141,7 @@ def test_a_planted_knowledge_gap_is_found_with_the_agents_words(db):
     found = topics.ensure(db, k=2)
     assert len(found) == 2
     signals.compute(db, Settings())
-    got = gaps.find(db, Settings(), months_live(db))
-    assert len(got) == 1 and "refund" in got[0].topic
-    assert (got[0].failures, got[0].ai_conversations) == (30, 40)
-    assert any("refund" in p or "issued" in p or "card" in p for p in got[0].human_phrases[:3])
-    assert not any(p in ("hello", "thanks", "waiting") for p in got[0].human_phrases)
+    return found
 
 
 def _with_topics(db, assigned: dict[str, str]) -> None:
