@@ -80,6 +80,7 @@ def _reload(s: Session, files_changed: bool = True, report: Callable[[str], None
         if _copy_of_the_sample(s):
             s.load_id += 1
             s.shared_sample = True
+            s.signals_key = (s.load_id, _SAMPLE["signals"][2])  # type: ignore[index]  # restored with the tables
             return
     s.shared_sample = False
     s.result = ingest.load(s.db, s.files, s.settings, s.mappings, raws=s.raws, progress=report)
@@ -128,9 +129,9 @@ def _copy_of_the_sample(s: Session) -> bool:
         db.close()
     dbmod.restore(s.db, _SAMPLE["tables"])  # type: ignore[arg-type]
     dbmod.lock_down(s.db)
-    info, base_key, signal_values = _SAMPLE["signals"]  # type: ignore[misc]
+    info, base_key, _ = _SAMPLE["signals"]  # type: ignore[misc]
     s.db.memo["signals_base"] = base_key
-    s.signals_info, s.signals_key = copy.deepcopy(info), ("sample", signal_values)
+    s.signals_info = copy.deepcopy(info)  # for the default settings; _reload keys it with the new load id
     s.result = copy.deepcopy(_SAMPLE["result"])  # type: ignore[assignment]
     s.raws = copy.deepcopy(_SAMPLE["raws"])  # type: ignore[assignment]
     s.mappings = copy.deepcopy(_SAMPLE["mappings"])  # type: ignore[assignment]
@@ -169,10 +170,7 @@ def _find_topics(s: Session) -> None:
 
 def current_signals(s: Session) -> SignalsInfo:
     """The signals relation for the current data and settings, rebuilt only when one of those changed."""
-    values = tuple(getattr(s.settings, k) for k in SIGNAL_SETTINGS)
-    key = (s.load_id, values)
-    if s.signals_key == ("sample", values) and s.shared_sample and s.signals_info is not None:
-        s.signals_key = key  # the prepared sample's signals, restored with its tables, are for these settings
+    key = (s.load_id, tuple(getattr(s.settings, k) for k in SIGNAL_SETTINGS))
     if key != s.signals_key or s.signals_info is None:
         if s.settings.topics:
             _find_topics(s)

@@ -17,8 +17,7 @@ import numpy as np
 from metrics.compute import aggregate
 from metrics.compute.evidence import Insight
 from metrics.compute.findings import Context, _priced, _q
-from metrics.compute.returns import CURVE_SETTINGS
-from metrics.compute.signals import SIGNAL_SETTINGS
+from metrics.compute.signals import POPULATION_SETTINGS, SIGNAL_SETTINGS
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.stats import worse_than_the_rest
 from metrics.core.db import Database, rows, table_exists
@@ -69,8 +68,8 @@ WORDS = r"(?u)\b[a-zA-Z]{3,}\b"  # words of three letters or more (no "ve" from 
 def _answers(db: Database, s: Settings) -> dict[tuple[str, str], list[str]]:
     """(topic, author) -> the newest SAMPLE human or AI messages of that topic's conversations, in one query;
     remembered across a change of window or threshold, which changes neither the conversations nor their topics
-    (the settings a return curve reads: 0.7 s of each window change at 1M conversations). Read-only."""
-    key = ("gap_answers", tuple(getattr(s, k) for k in CURVE_SETTINGS))
+    (keyed by POPULATION_SETTINGS: 0.7 s of each window change at 1M conversations). Read-only."""
+    key = ("gap_answers", tuple(getattr(s, k) for k in POPULATION_SETTINGS))
     if key not in db.memo:
         db.memo[key] = _read_answers(db)
     return db.memo[key]

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from metrics.compute.aggregate import MetricResult
-from metrics.compute.signals import SIGNAL_SETTINGS
+from metrics.compute.signals import POPULATION_SETTINGS
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.core.db import Database, arrow, columns, ident
 from metrics.core.settings import Settings
@@ -81,25 +81,6 @@ FROM {signals} WHERE (is_ai OR is_human) AND ended_at IS NOT NULL AND ended_at <
 """
 
 
-# Signal settings a return curve does not read: the windows and the thresholds of the flags (the curve follows each
-# conversation to its next one on the same issue, whatever the window). Every other signal setting (filters,
-# as_of, the same-issue key, topics, ...) keys the memo.
-_NOT_READ = {
-    "return_window_hours",
-    "ticket_window_hours",
-    "sentiment_negative",
-    "sentiment_positive",
-    "low_csat_max",
-    "satisfied_min",
-    "peak_percentile",
-    "human_required_categories",
-    "appropriate_reason_keywords",
-    "distress_sentiment",
-    "business_hours",
-}
-CURVE_SETTINGS = tuple(k for k in SIGNAL_SETTINGS if k not in _NOT_READ)
-
-
 def _curves(db: Database, segments: list[str]) -> dict[tuple[str, str], Curve]:
     """(handler, "all") and (handler, "segment=value") -> Curve, from one read of the signals: values of a
     segment are grouped by their Arrow dictionary codes (a pandas groupby per segment read the million rows
@@ -132,7 +113,7 @@ def _curves(db: Database, segments: list[str]) -> dict[tuple[str, str], Curve]:
 def curves(db: Database, s: Settings, segments: tuple[str, ...] = ("category", "topic")) -> dict:
     """(handler, segment label) -> Curve: overall ("all") and per value of each segment column present;
     remembered per data and the signal settings a curve depends on (a window change keeps it)."""
-    key = ("return_curves", segments, tuple(getattr(s, k) for k in CURVE_SETTINGS))
+    key = ("return_curves", segments, tuple(getattr(s, k) for k in POPULATION_SETTINGS))
     if key not in db.memo:
         have = columns(db.con, SIGNALS)
         db.memo[key] = _curves(db, [seg for seg in segments if seg in have])

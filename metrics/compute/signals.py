@@ -23,6 +23,27 @@ BASE = "signals_base"
 # Settings that change the signals relation; all others only change aggregation.
 # The settings the relation depends on (metrics.core.settings): its own and those of loading.
 SIGNAL_SETTINGS = by_stage("load") + by_stage("signals")
+# The signal settings that decide which conversations are in the relation, their times and their topics; the
+# others (windows and the thresholds of the flags) only change flags. Results that read no flag (return curves,
+# the knowledge gaps' answer samples) are remembered per these and kept across a window change.
+POPULATION_SETTINGS = tuple(
+    k
+    for k in SIGNAL_SETTINGS
+    if k
+    not in {
+        "return_window_hours",
+        "ticket_window_hours",
+        "sentiment_negative",
+        "sentiment_positive",
+        "low_csat_max",
+        "satisfied_min",
+        "peak_percentile",
+        "human_required_categories",
+        "appropriate_reason_keywords",
+        "distress_sentiment",
+        "business_hours",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -107,7 +128,6 @@ SELECT * FROM base
 """
 
 SQL = """
-CREATE OR REPLACE TABLE {table} AS
 WITH base AS (SELECT *, ended_at + {max_window} <= data_end AS matured FROM {base}),
 flags AS (
     SELECT *,
@@ -227,7 +247,6 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
         )
         db.memo["signals_base"] = str(key)
     sql = SQL.format(
-        table=table,
         base=base,
         max_window=_hours("max_w"),
         return_window=_hours("w"),
@@ -251,10 +270,9 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
         wanted = [*keep, "data_end", "concurrency", "is_ai", "pending", "day", "channel"]
         if s.filter_segment and (s.filter_segment == "category" or s.filter_segment in columns(db.con, base)):
             wanted.append(s.filter_segment)
-        head, body = sql.split(" AS\n", 1)
-        sql = f"{head} AS SELECT {', '.join(ident(c) for c in dict.fromkeys(wanted))} FROM ({body})"
+        sql = f"SELECT {', '.join(ident(c) for c in dict.fromkeys(wanted))} FROM ({sql})"
     q(db.con, f"DROP TABLE IF EXISTS {table}")  # not held twice while the new one is written
-    q(db.con, sql, params)
+    q(db.con, f"CREATE OR REPLACE TABLE {table} AS {sql}", params)
     if not keep:
         business_hours.apply(db, business_hours.parse(s.business_hours), table)
     if table == TABLE:
