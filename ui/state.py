@@ -124,13 +124,17 @@ def _copy_of_the_sample(s: Session) -> bool:
             result=result,
             raws=raws,
             mappings=mappings,
-            signals=(info, db.memo.get("signals_base"), tuple(getattr(_DEFAULTS, k) for k in SIGNAL_SETTINGS)),
+            signals=(
+                info,
+                {k: db.memo[k] for k in ("signals_base", "signals_rows")},
+                tuple(getattr(_DEFAULTS, k) for k in SIGNAL_SETTINGS),
+            ),
         )
         db.close()
     dbmod.restore(s.db, _SAMPLE["tables"])  # type: ignore[arg-type]
     dbmod.lock_down(s.db)
-    info, base_key, _ = _SAMPLE["signals"]  # type: ignore[misc]
-    s.db.memo["signals_base"] = base_key
+    info, keys, _ = _SAMPLE["signals"]  # type: ignore[misc]
+    s.db.memo.update(keys)  # the restored tables are those of these keys
     s.signals_info = copy.deepcopy(info)  # for the default settings; _reload keys it with the new load id
     s.result = copy.deepcopy(_SAMPLE["result"])  # type: ignore[assignment]
     s.raws = copy.deepcopy(_SAMPLE["raws"])  # type: ignore[assignment]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from metrics.compute import sentiment, topics
+from metrics.compute import flags, sentiment, topics
 from metrics.core import schedule as business_hours
 from metrics.core.db import Database, columns, ident, q, rows, table_exists
 from metrics.core.schema import NONE_KEY
@@ -52,10 +52,6 @@ class SignalsInfo:
     peak_threshold: int | None
     conversations: int
     pending: int
-
-
-def _hours(name: str) -> str:
-    return f"to_microseconds(CAST(${name} * 3600e6 AS BIGINT))"
 
 
 BASE_SQL = """
@@ -127,94 +123,6 @@ base AS (
 SELECT * FROM base
 """
 
-SQL = """
-WITH base AS (SELECT *, ended_at + {max_window} <= data_end AS matured FROM {base}),
-flags AS (
-    SELECT *,
-        handled_by = 'ai' AS is_ai,
-        handled_by = 'human' AS is_human,
-        NOT matured AS pending,
-        coalesce(next_same_topic_at <= ended_at + {return_window}, false) OR coalesce(reopened > 0, false)
-            AS returned,
-        CASE WHEN handled_by = 'ai' THEN coalesce(next_human_at <= ended_at + {ticket_window}, false) END
-            AS follow_up_ticket,
-        coalesce(sentiment_end_value < $neg, false) AS negative_end,
-        CASE WHEN sentiment_start_value < $neg THEN -1 WHEN sentiment_start_value > $pos THEN 1
-             WHEN sentiment_start_value IS NOT NULL THEN 0 END AS start_class,
-        CASE WHEN sentiment_end_value < $neg THEN -1 WHEN sentiment_end_value > $pos THEN 1
-             WHEN sentiment_end_value IS NOT NULL THEN 0 END AS end_class,
-        coalesce(csat <= $low_csat, false) AS low_csat,
-        coalesce(csat >= $satisfied, false) AS satisfied,
-        CASE WHEN handled_by = 'ai' AND n_messages > 0 THEN last_author = 'ai' AND NOT escalated END AS silent_exit,
-        CASE WHEN handled_by = 'ai' AND n_messages > 0 THEN ai_messages END AS exit_turn,
-        CASE WHEN handled_by = 'ai' AND escalated THEN coalesce(
-            escalation_appropriate,
-            coalesce(list_contains($human_required, lower(trim(issue_category))), false)
-            OR coalesce(sentiment_start_value <= $distress, false)
-            OR coalesce(len(list_filter($keywords, lambda k: contains(lower(escalation_reason), k))) > 0, false))
-        END AS escalation_is_appropriate,
-        epoch(first_reply_at) - epoch(created_at) AS ttfr_raw,
-        CASE WHEN end_known THEN epoch(ended_at) - epoch(created_at) END AS ttr_raw,
-        CASE WHEN handled_by = 'ai' AND escalated
-             THEN epoch(first_agent_at) - epoch(coalesce(escalated_at, ai_before_agent_at)) END AS handoff_wait_raw,
-        first_reply_business_minutes * 60 AS ttfr_bh_raw,
-        resolution_business_minutes * 60 AS ttr_bh_raw,
-        coalesce(status, CASE WHEN end_known THEN 'resolved' ELSE 'open' END) AS status_class,
-        coalesce(csat_offered, true) AS survey_offered,
-        -- the key of aggregate.segment_key: NULL is '(none)', a category spelled like a key is marked
-        CASE WHEN issue_category IS NULL THEN '(none)'
-             WHEN issue_category IN ('(none)', '__all__') THEN issue_category || ' (as written)'
-             ELSE issue_category END AS category,
-        CAST(date_trunc('week', created_at) AS DATE) AS week,
-        CAST(created_at AS DATE) AS day,
-        strftime(created_at, '%Y-%m') AS month,
-        CASE WHEN handled_by = 'human' THEN 'human' WHEN escalated THEN 'ai_escalated' ELSE 'ai' END AS csat_stream
-    FROM base
-),
-timed AS (
-    SELECT *,
-        status_class = 'resolved' AS resolved_end,
-        CASE WHEN ttfr_raw BETWEEN 0 AND $max_s THEN ttfr_raw END AS ttfr_s,
-        CASE WHEN ttr_raw BETWEEN 0 AND $max_s THEN ttr_raw END AS ttr_s,
-        CASE WHEN ttfr_bh_raw BETWEEN 0 AND $max_s THEN ttfr_bh_raw END AS ttfr_bh_s,
-        CASE WHEN ttr_bh_raw BETWEEN 0 AND $max_s THEN ttr_bh_raw END AS ttr_bh_s,
-        CASE WHEN handoff_wait_raw BETWEEN 0 AND $max_s THEN handoff_wait_raw END AS handoff_wait_s,
-        NOT coalesce(ttfr_raw BETWEEN 0 AND $max_s, true) OR NOT coalesce(ttfr_bh_raw BETWEEN 0 AND $max_s, true)
-            AS ttfr_implausible,
-        NOT coalesce(ttr_raw BETWEEN 0 AND $max_s, true) OR NOT coalesce(ttr_bh_raw BETWEEN 0 AND $max_s, true)
-            AS ttr_implausible
-    FROM flags
-),
-resolved AS (
-    SELECT *,
-        CASE WHEN start_class IS NOT NULL AND end_class IS NOT NULL THEN
-            CASE WHEN end_class > start_class THEN 'improved' WHEN end_class < start_class THEN 'worsened'
-                 ELSE 'flat' END END AS trajectory,
-        coalesce(status, 'other') = 'abandoned'
-            OR (coalesce(silent_exit, false) AND matured AND (returned OR follow_up_ticket OR negative_end))
-            AS abandoned,
-        CASE WHEN is_ai AND matured THEN NOT escalated AND NOT follow_up_ticket AND NOT returned
-            AND NOT negative_end AND resolved_end END AS truly_resolved,
-        CASE WHEN (is_human OR (is_ai AND escalated)) AND matured THEN resolved_end
-            AND NOT returned AND NOT negative_end END AS resolved,
-        CASE WHEN is_ai THEN CASE
-            WHEN escalated THEN 'escalated'
-            WHEN coalesce(status, 'other') = 'abandoned' THEN 'abandoned'
-            WHEN NOT matured THEN 'pending'
-            WHEN follow_up_ticket THEN 'follow_up_ticket'
-            WHEN returned THEN 'returned'
-            WHEN negative_end THEN 'negative_end'
-            WHEN NOT resolved_end THEN 'not_closed'
-            ELSE 'truly_resolved' END END AS outcome
-    FROM timed
-)
-SELECT *,
-    concurrency >= (SELECT quantile_disc(concurrency, $peak_q) FROM resolved WHERE is_ai) AS peak,
-    CASE WHEN concurrency >= (SELECT quantile_disc(concurrency, $peak_q) FROM resolved WHERE is_ai)
-         THEN 'peak' ELSE 'off-peak' END AS load
-FROM resolved
-"""
-
 
 def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...] = ()) -> SignalsInfo:
     """(Re)build the signals relation for these settings.
@@ -222,7 +130,8 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
     Two steps: the per-conversation facts that depend only on the data and `as_of`
     (message aggregates, the next same-topic and next human conversation, concurrency) are
     kept in `signals_base` and rebuilt only when the data or `as_of` change; the flags that
-    depend on windows and thresholds are one cheap projection over it.
+    depend on windows and thresholds are layers of projections over it (flags.LAYERS). When only windows or
+    thresholds changed since the signals table was built, its flags are updated in place.
 
     `keep`: a side table (not the signals) with only these columns, for metrics that read no others (the
     resolution by window: writing every column for three windows took most of the Resolution page at 1M);
@@ -236,6 +145,7 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
         # The old tables go first: replacing them in place held both copies at once (at 2M conversations that
         # took a 3GB session past its spill limit).
         db.memo.pop("signals_base", None)
+        db.memo.pop("signals_rows", None)
         q(db.con, f"DROP TABLE IF EXISTS {table}")  # our own table names
         q(db.con, f"DROP TABLE IF EXISTS {base}")
         q(
@@ -246,38 +156,38 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
             {"as_of": s.as_of or None, "excluded": list(s.excluded_customers) or [""]} | topic_params,
         )
         db.memo["signals_base"] = str(key)
-    sql = SQL.format(
-        base=base,
-        max_window=_hours("max_w"),
-        return_window=_hours("w"),
-        ticket_window=_hours("t"),
-    )
-    params = {
-        "max_w": s.max_window_hours,
-        "w": s.return_window_hours,
-        "t": s.ticket_window_hours,
-        "neg": s.sentiment_negative,
-        "pos": s.sentiment_positive,
-        "low_csat": s.low_csat_max,
-        "satisfied": s.satisfied_min,
-        "distress": s.distress_sentiment,
-        "human_required": [c.strip().lower() for c in s.human_required_categories] or [""],
-        "keywords": [k.strip().lower() for k in s.appropriate_reason_keywords if k.strip()] or ["\x00"],
-        "peak_q": s.peak_percentile / 100,
-        "max_s": s.max_plausible_days * 86400,
-    }
-    if keep:
-        wanted = [*keep, "data_end", "concurrency", "is_ai", "pending", "day", "channel"]
-        if s.filter_segment and (s.filter_segment == "category" or s.filter_segment in columns(db.con, base)):
-            wanted.append(s.filter_segment)
-        sql = f"SELECT {', '.join(ident(c) for c in dict.fromkeys(wanted))} FROM ({sql})"
-    q(db.con, f"DROP TABLE IF EXISTS {table}")  # not held twice while the new one is written
-    q(db.con, f"CREATE OR REPLACE TABLE {table} AS {sql}", params)
+    layers = flags.layers(s, base)
+    rows_key = str((key, tuple(getattr(s, k) for k in POPULATION_SETTINGS)))
+    if table == TABLE and not keep and db.memo.get("signals_rows") == rows_key and table_exists(db.con, table):
+        for layer in layers:  # the same rows, new flags: each layer reads the columns updated before it
+            moved = [c for c in layer if c.moves]
+            if moved:
+                sets = ", ".join(f"{c.name} = {c.sql}" for c in moved)
+                q(db.con, f"UPDATE {table} SET {sets}", flags.params_of(moved))
+    else:
+        if table == TABLE:
+            db.memo.pop("signals_rows", None)
+        sql = f"SELECT * FROM {base}"
+        for layer in layers:
+            sql = f"SELECT *, {', '.join(f'{c.sql} AS {c.name}' for c in layer)} FROM ({sql})"
+        if keep:
+            wanted = [*keep, "data_end", "concurrency", "is_ai", "pending", "day", "channel"]
+            if s.filter_segment and (s.filter_segment == "category" or s.filter_segment in columns(db.con, base)):
+                wanted.append(s.filter_segment)
+            sql = f"SELECT {', '.join(ident(c) for c in dict.fromkeys(wanted))} FROM ({sql})"
+        q(db.con, f"DROP TABLE IF EXISTS {table}")  # not held twice while the new one is written
+        q(
+            db.con,
+            f"CREATE OR REPLACE TABLE {table} AS {sql}",
+            flags.params_of([c for layer in layers for c in layer]),
+        )
+        if table == TABLE:
+            _report_implausible(db, s)
+        _keep_filtered(db, s, table)
+        if table == TABLE and not keep:
+            db.memo["signals_rows"] = rows_key
     if not keep:
         business_hours.apply(db, business_hours.parse(s.business_hours), table)
-    if table == TABLE:
-        _report_implausible(db, s)
-    _keep_filtered(db, s, table)
     data_end, threshold, n, pending = rows(
         db.con,
         f"""SELECT max(data_end), (SELECT quantile_disc(concurrency, $q) FROM {table} WHERE is_ai),

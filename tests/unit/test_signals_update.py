@@ -1,0 +1,67 @@
+"""A change of windows or thresholds only updates the signals' flags in place (issue 19); the table must then be
+exactly the one a fresh build gives, for every such setting, with business hours and a global filter."""
+
+from __future__ import annotations
+
+import pytest
+
+from metrics.compute import flags, signals
+from metrics.core.db import rows
+from metrics.core.settings import Settings
+from metrics.load import ingest
+from ui.state import sample_files
+
+FILTER = {"filter_segment": "category", "filter_values": ("Billing dispute", "(none)")}
+# (settings, True when they differ from the step before in windows or thresholds only)
+STEPS = [
+    (Settings(), False),
+    (Settings(return_window_hours=24), True),
+    (Settings(return_window_hours=168, ticket_window_hours=12), True),
+    (Settings(sentiment_negative=-0.1, sentiment_positive=0.1, distress_sentiment=-0.2), True),
+    (Settings(low_csat_max=0.5, satisfied_min=0.9, peak_percentile=50), True),
+    (Settings(human_required_categories=("billing dispute",), appropriate_reason_keywords=("refund", "angry")), True),
+    (Settings(business_hours="Mon-Fri 09:00-17:00 Europe/Berlin"), True),
+    (Settings(return_window_hours=24, **FILTER), False),  # another filter: other rows
+    (Settings(return_window_hours=96, peak_percentile=75, **FILTER), True),
+    (Settings(return_window_hours=96, peak_percentile=75, max_plausible_days=2.0, **FILTER), False),
+    (Settings(return_window_hours=48), False),
+]
+
+
+@pytest.fixture(scope="module")
+def sample_db():
+    from metrics.core import db as dbmod
+
+    d = dbmod.connect(memory_limit="1GB", threads=1)
+    ingest.load(d, list(sample_files()), Settings())
+    yield d
+    d.close()
+
+
+def _table(db) -> list[tuple]:
+    return rows(db.con, f"SELECT * FROM {signals.TABLE} ORDER BY conversation_id")
+
+
+def test_flags_updated_in_place_equal_a_fresh_build_at_every_step(sample_db, monkeypatch):
+    db = sample_db
+    statements: list[str] = []
+    real_q = signals.q
+    monkeypatch.setattr(signals, "q", lambda con, sql, *a, **k: statements.append(sql) or real_q(con, sql, *a, **k))
+    for s, in_place in STEPS:
+        statements.clear()
+        info = signals.compute(db, s)
+        updated = any(x.startswith(f"UPDATE {signals.TABLE} SET") for x in statements)
+        rebuilt = any(f"CREATE OR REPLACE TABLE {signals.TABLE} AS" in x for x in statements)
+        assert (updated, rebuilt) == (in_place, not in_place), s
+        got = _table(db)
+        db.memo.pop("signals_rows")  # the same settings built from scratch
+        assert signals.compute(db, s) == info
+        assert _table(db) == got, s
+        assert len(got) == info.conversations > 0
+
+
+def test_the_flags_that_move_are_those_reading_a_window_or_threshold():
+    """Columns of the base alone (and those reading only them) stay; a column reading a moved one moves."""
+    moves = {c.name: c.moves for layer in flags.layers(Settings(), signals.BASE) for c in layer}
+    assert not any(moves[c] for c in ("is_ai", "category", "month", "ttfr_raw", "status_class", "resolved_end"))
+    assert all(moves[c] for c in ("returned", "pending", "trajectory", "truly_resolved", "outcome", "peak", "load"))
