@@ -77,27 +77,28 @@ OUTCOME_WORDS = {
 
 
 def pattern(db: Database, where: str, params: dict) -> str:
-    """What the conversations behind a finding have in common: their commonest outcomes and handover reasons."""
-    con = db.con
-    outcomes = rows(
-        con,
-        f"""SELECT outcome, count(*), sum(count(*)) OVER () FROM {SIGNALS} WHERE ({where}) AND outcome IS NOT NULL
-            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 2""",
+    """What the conversations behind a finding have in common: their commonest outcomes and handover reasons
+    (one pass over the signals for both)."""
+    found = rows(
+        db.con,
+        f"""WITH sel AS (
+                SELECT outcome, CASE WHEN escalated THEN escalation_reason END AS reason FROM {SIGNALS} WHERE ({where})),
+            g AS (SELECT GROUPING(outcome) AS by_reason, coalesce(outcome, reason) AS what, count(*) AS n
+                  FROM sel GROUP BY GROUPING SETS ((outcome), (reason)))
+            SELECT by_reason, what, n, sum(n) OVER (PARTITION BY by_reason) FROM g WHERE what IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY by_reason ORDER BY n DESC, what) <= 3
+            ORDER BY by_reason, n DESC, what""",
         params,
     )
+    outcomes = [r for r in found if not r[0]][:2]
+    reasons = [r for r in found if r[0]]
     parts = []
     if outcomes:
-        total = int(outcomes[0][2])
-        said = [f"{n / total:.0%} {OUTCOME_WORDS.get(o, o)}" for o, n, _ in outcomes]
+        total = int(outcomes[0][3])
+        said = [f"{n / total:.0%} {OUTCOME_WORDS.get(o, o)}" for _, o, n, _ in outcomes]
         parts.append(f"Of these {total:,} conversations, " + " and ".join(said))
-    reasons = rows(
-        con,
-        f"""SELECT escalation_reason, count(*) FROM {SIGNALS}
-            WHERE ({where}) AND escalated AND escalation_reason IS NOT NULL GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 3""",
-        params,
-    )
     if reasons:
-        parts.append("the commonest handover reasons: " + ", ".join(f"'{r[:60]}' ({n:,})" for r, n in reasons))
+        parts.append("the commonest handover reasons: " + ", ".join(f"'{r[:60]}' ({n:,})" for _, r, n, _ in reasons))
     return ("; ".join(parts) + ". ") if parts else ""
 
 
@@ -118,18 +119,25 @@ def _answers(db: Database) -> str:
     return ANSWERS
 
 
-def commonest_answer(db: Database, where: str, params: dict, k: int) -> str:
-    """The AI's k-th answer most often seen in these conversations (where customers stop), shortened."""
+def commonest_answers(db: Database, where: str) -> dict[tuple[str, int], tuple[str, int]]:
+    """For the conversations `where` selects, by category and the AI answer k they stopped after (exit_turn):
+    the k-th answer seen most often there and how often. One query for every hot spot (one each took 0.4 s of
+    each insights run at 1M conversations)."""
     found = rows(
         db.con,
-        f"""SELECT a.text, count(*) FROM {_answers(db)} a
-            WHERE a.nth = $nth AND a.text IS NOT NULL
-                AND a.conversation_id IN (SELECT conversation_id FROM {SIGNALS} WHERE {where})
-            GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1""",
-        {**params, "nth": k},
+        f"""SELECT s.category, a.nth, a.text, count(*) AS n
+            FROM {_answers(db)} a JOIN {SIGNALS} s ON a.conversation_id = s.conversation_id AND a.nth = s.exit_turn
+            WHERE ({where}) AND a.text IS NOT NULL
+            GROUP BY 1, 2, 3
+            QUALIFY row_number() OVER (PARTITION BY s.category, a.nth ORDER BY n DESC, a.text) = 1""",
     )
+    return {(cat, k): (text, n) for cat, k, text, n in found}
+
+
+def answer_sentence(found: tuple[str, int] | None) -> str:
+    """The commonest answer where customers stop, shortened, as a sentence ('' when there is none)."""
     if not found:
         return ""
-    text, n = found[0]
+    text, n = found
     short = text if len(text) <= 120 else text[:117] + "..."
     return f'The commonest answer there ({n:,} times): "{short}". '

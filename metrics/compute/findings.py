@@ -10,7 +10,7 @@ from scipy import stats as sps
 
 from metrics.compute import aggregate, efficiency, experience, monitoring, registry
 from metrics.compute.catalog.experience import DROP_POP
-from metrics.compute.evidence import Insight, commonest_answer, pattern
+from metrics.compute.evidence import Insight, answer_sentence, commonest_answers, pattern
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.stats import bh_qvalues, worse_than_the_rest
 from metrics.core import units
@@ -190,7 +190,9 @@ def inappropriate_escalations(ctx: Context) -> list[Insight]:
 
 def drop_off_hot_spots(ctx: Context) -> list[Insight]:
     out = []
-    for h in experience.hot_spots(ctx.db, min_reached=MIN_N, alpha=ALPHA):
+    spots = experience.hot_spots(ctx.db, min_reached=MIN_N, alpha=ALPHA)
+    answers = commonest_answers(ctx.db, f"{DROP_POP} AND silent_exit") if spots else {}
+    for h in spots:
         per_month = h.reached / ctx.months
         excess = (h.rate - h.rest_rate) * per_month
         where, params = _in_category(h.category, f"{DROP_POP} AND silent_exit AND exit_turn = $k")
@@ -207,7 +209,7 @@ def drop_off_hot_spots(ctx: Context) -> list[Insight]:
                 f"{h.exits:,} of {h.reached:,} {h.category} conversations that reached the AI's {n} answer ended "
                 f"there in silence ({h.rate:.1%}, vs {h.rest_rate:.1%} in other categories at that answer); "
                 f"{_q(h.q_value)} over all category and answer cells.",
-                commonest_answer(ctx.db, where, {**params, "k": h.k}, h.k)
+                answer_sentence(answers.get((h.category, h.k)))
                 + f"Read the AI's {n} answer in {_topic(h.category)} conversations and the knowledge article behind "
                 "it: customers stop there.",
                 where,

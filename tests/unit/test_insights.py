@@ -93,6 +93,7 @@ def test_planted_problems_come_out_on_top_in_order(load, db):
     assert esc.impact_per_month == pytest.approx(75 / months)  # every one of its 75 handovers
     assert drop.impact_per_month == pytest.approx(0.10 * 300 / months)  # 30 of 300 exits vs none elsewhere
     assert "2nd answer" in drop.finding
+    assert drop.action.startswith('The commonest answer there (30 times): "Here is answer 2". ')
     # the drill-down returns exactly the conversations behind each finding
     assert len(insights.conversations(db, weak)) == 180  # 165 abandoned + 15 escalated
     assert len(insights.conversations(db, esc)) == 75
@@ -226,3 +227,55 @@ def test_csat_dip_size_by_hand(load, db):
     assert found[0].impact_per_month == pytest.approx((0.8 - 0.3) * answers_a_month)  # 27.2 fewer satisfied
     assert found[0].n == 50
     assert len(insights.conversations(db, found[0])) == 35  # the dissatisfied answers of the last 28 days
+
+
+def test_commonest_answer_where_customers_stop_by_category_and_answer(db):
+    """A: a1 and a2 stop after the AI's 2nd answer "X", a3 after a 2nd answer "Y", a4 after its only answer
+    "Z"; a5 answers "Y" second but the customer writes again (not a stop). B: b1 and b2 stop after a 1st
+    answer "P" and "O": a tie, broken by the text. Expected: (A, 2) -> X twice, (A, 1) -> Z once, (B, 1) -> O."""
+    from metrics.compute.evidence import answer_sentence, commonest_answers
+    from metrics.compute.experience import DROP_POP
+    from tests.unit.test_signals import LATE, build, conv
+
+    convs, msgs = [], []
+    plan = {"a1": ("A", ["W", "X"]), "a2": ("A", ["V", "X"]), "a3": ("A", ["W", "Y"]), "a4": ("A", ["Z"]),
+            "a5": ("A", ["W", "Y", None]), "b1": ("B", ["P"]), "b2": ("B", ["O"])}  # fmt: skip
+    for n, (cid, (cat, answers)) in enumerate(plan.items()):
+        convs.append(
+            conv(
+                cid, f"2024-01-0{n + 1}T10:00:00Z", customer=cid, issue_category=cat, status="closed", escalated="false"
+            )
+        )
+        for k, text in enumerate(answers):
+            msgs.append(f"{cid},2024-01-0{n + 1}T10:0{2 * k}:00Z,customer,question {k},")
+            if text:
+                msgs.append(f"{cid},2024-01-0{n + 1}T10:0{2 * k + 1}:00Z,ai,{text},")
+    build(db, [*convs, conv("z", LATE, customer="z")], msgs)
+    found = commonest_answers(db, f"{DROP_POP} AND silent_exit")
+    assert found == {("A", 2): ("X", 2), ("A", 1): ("Z", 1), ("B", 1): ("O", 1)}
+    assert answer_sentence(found[("A", 2)]) == 'The commonest answer there (2 times): "X". '
+    assert answer_sentence(None) == ""
+
+
+def test_pattern_names_the_commonest_outcomes_and_handover_reasons(db):
+    """Five AI conversations: three handed over ('R1' twice, 'R2' once), two truly resolved; a human one has no
+    outcome and is not counted. Outcomes: 3/5 = 60% handed over, 2/5 = 40% truly resolved."""
+    from metrics.compute.evidence import pattern
+    from tests.unit.test_signals import LATE, build, conv
+
+    day = "2024-01-0{}T10:00:00Z".format
+    convs = [
+        conv("e1", day(1), customer="e1", escalated="true", escalation_reason="R1", status="closed"),
+        conv("e2", day(2), customer="e2", escalated="true", escalation_reason="R1", status="closed"),
+        conv("e3", day(3), customer="e3", escalated="true", escalation_reason="R2", status="closed"),
+        conv("t1", day(4), customer="t1", escalated="false", status="closed"),
+        conv("t2", day(5), customer="t2", escalated="false", status="closed"),
+        conv("h1", day(6), customer="h1", handled_by="human", escalated="false", status="closed"),
+        conv("z", LATE, customer="z", handled_by="human"),
+    ]
+    build(db, convs)
+    assert pattern(db, "conversation_id <> $not", {"not": "z"}) == (
+        "Of these 5 conversations, 60% were handed to a human and 40% were truly resolved; "
+        "the commonest handover reasons: 'R1' (2), 'R2' (1). "
+    )
+    assert pattern(db, "false", {}) == ""
