@@ -75,6 +75,19 @@ def _answers(db: Database, s: Settings) -> dict[tuple[str, str], list[str]]:
     return db.memo[key]
 
 
+def _phrases(db: Database, s: Settings, topic: str) -> tuple[list[str], list[str]]:
+    """`distinctive` for a topic's answers against the human answers of the other topics; like the answers,
+    remembered across a change of window or threshold (0.7 s of each window change at 1M conversations)."""
+    memo = db.memo.setdefault(("gap_phrases", tuple(getattr(s, k) for k in POPULATION_SETTINGS)), {})
+    if topic not in memo:
+        answers = _answers(db, s)
+        others = [t for (other, who), texts in answers.items() if who == "human" and other != topic for t in texts]
+        memo[topic] = distinctive(
+            answers.get((topic, "human"), []), answers.get((topic, "ai"), []), others[:: max(1, len(others) // SAMPLE)]
+        )
+    return memo[topic]
+
+
 def _read_answers(db: Database) -> dict[tuple[str, str], list[str]]:
     out: dict[tuple[str, str], list[str]] = {}
     for topic, author, texts in rows(
@@ -140,13 +153,9 @@ def _find(db: Database, s: Settings, months: float) -> list[Gap]:
     tested = [(t, k, n, fail_all - k, n_all - n) for t, k, n in cells]
     out = []
     clear = worse_than_the_rest(tested, "higher", MIN_N, ALPHA)
-    answers = _answers(db, s) if clear else {}
     for topic, _p, q in clear:
         k, n = next((c[1], c[2]) for c in cells if c[0] == topic)
-        others = [t for (other, who), texts in answers.items() if who == "human" and other != topic for t in texts]
-        human, ai = distinctive(
-            answers.get((topic, "human"), []), answers.get((topic, "ai"), []), others[:: max(1, len(others) // SAMPLE)]
-        )
+        human, ai = _phrases(db, s, topic)
         examples = [
             r[0]
             for r in rows(

@@ -56,11 +56,14 @@ class Curve:
         return 1.0 - s, 1.0 - high_s, 1.0 - low_s, at_risk
 
 
-def kaplan_meier(durations: np.ndarray, events: np.ndarray) -> Curve:
-    """The estimate for these durations (hours) and event flags (True = came back, False = censored)."""
-    order = np.argsort(durations, kind="stable")
-    t = np.asarray(durations, dtype=float)[order]
-    e = np.asarray(events, dtype=bool)[order]
+def kaplan_meier(durations: np.ndarray, events: np.ndarray, presorted: bool = False) -> Curve:
+    """The estimate for these durations (hours) and event flags (True = came back, False = censored);
+    `presorted`: the durations are in ascending order already."""
+    t = np.asarray(durations, dtype=float)
+    e = np.asarray(events, dtype=bool)
+    if not presorted:
+        order = np.argsort(t, kind="stable")
+        t, e = t[order], e[order]
     if not len(t):
         return Curve(np.zeros(0), np.zeros(0), np.zeros(0), t, t)
     uniq, first = np.unique(t, return_index=True)
@@ -87,17 +90,21 @@ def _curves(db: Database, segments: list[str]) -> dict[tuple[str, str], Curve]:
     three times and took about 2 s at 1M conversations)."""
     cols = "".join(f", coalesce(CAST({ident(seg)} AS VARCHAR), '(none)') AS s{i}" for i, seg in enumerate(segments))
     data = arrow(db.con, _DATA.format(segments=cols, signals=SIGNALS))
+    # Sorted by duration once: every subset taken in row order below is then sorted too (a stable sort per
+    # curve took 0.3 s of 74 curves at 1M conversations).
     hours = data.column("hours").to_numpy().astype(float)
-    back = data.column("came_back").to_numpy().astype(bool)
-    is_ai = data.column("is_ai").to_numpy().astype(bool)
+    by_time = np.argsort(hours, kind="stable")
+    hours = hours[by_time]
+    back = data.column("came_back").to_numpy().astype(bool)[by_time]
+    is_ai = data.column("is_ai").to_numpy().astype(bool)[by_time]
     out: dict[tuple[str, str], Curve] = {}
     by_handler = {h: np.flatnonzero(is_ai if h == "ai" else ~is_ai) for h in ("ai", "human")}
     for h, rows_ in by_handler.items():
         if len(rows_):
-            out[(h, "all")] = kaplan_meier(hours[rows_], back[rows_])
+            out[(h, "all")] = kaplan_meier(hours[rows_], back[rows_], presorted=True)
     for i, seg in enumerate(segments):
         encoded = data.column(f"s{i}").combine_chunks().dictionary_encode()
-        codes = encoded.indices.to_numpy(zero_copy_only=False)
+        codes = encoded.indices.to_numpy(zero_copy_only=False)[by_time]
         names = encoded.dictionary.to_pylist()
         found: dict[tuple[str, str], Curve] = {}
         for h, rows_ in by_handler.items():
@@ -105,7 +112,7 @@ def _curves(db: Database, segments: list[str]) -> dict[tuple[str, str], Curve]:
             bounds = np.flatnonzero(np.diff(codes[order])) + 1
             for part in np.split(order, bounds):
                 if len(part) >= MIN_N:
-                    found[(h, f"{seg}={names[codes[part[0]]]}")] = kaplan_meier(hours[part], back[part])
+                    found[(h, f"{seg}={names[codes[part[0]]]}")] = kaplan_meier(hours[part], back[part], presorted=True)
         out |= {k: found[k] for k in sorted(found, key=lambda k: (k[0], k[1].split("=", 1)[1]))}
     return out
 

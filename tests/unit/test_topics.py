@@ -100,19 +100,26 @@ def test_a_planted_knowledge_gap_is_found_with_the_agents_words(db):
 
 
 def test_knowledge_gap_answers_are_kept_across_a_window_change_and_follow_a_rename(db, monkeypatch):
-    """The answers a gap is read from depend on the conversations and their topics, not on the window: a window
-    change reads them from memory and finds the same gap; a renamed topic reads them afresh under its new name."""
+    """The answers a gap is read from, and the phrases found in them, depend on the conversations and their topics,
+    not on the window: a window change reads them from memory and finds the same gap with the same phrases; a
+    renamed topic reads them afresh under its new name."""
     from metrics.compute import gaps
     from metrics.compute.findings import months_live
 
     found = _refund_gap(db)
-    reads = []
-    real = gaps._read_answers
+    reads, phrased = [], []
+    real, real_distinctive = gaps._read_answers, gaps.distinctive
     monkeypatch.setattr(gaps, "_read_answers", lambda d: reads.append(1) or real(d))
+    monkeypatch.setattr(gaps, "distinctive", lambda *a: phrased.append(1) or real_distinctive(*a))
     first = gaps.find(db, Settings(), months_live(db))
+    assert phrased == [1]
     day = Settings(return_window_hours=24)
     signals.compute(db, day)
-    assert [g.topic for g in gaps.find(db, day, months_live(db))] == [g.topic for g in first] and reads == [1]
+    again = gaps.find(db, day, months_live(db))
+    assert [(g.topic, g.human_phrases, g.ai_phrases) for g in again] == [
+        (g.topic, g.human_phrases, g.ai_phrases) for g in first
+    ]
+    assert reads == [1] and phrased == [1]  # answers and phrases from memory
     refund = next(t.name for t in found if "refund" in t.name)
     renamed = Settings(topic_names=(f"{refund}=Refunds",))
     signals.compute(db, renamed)
