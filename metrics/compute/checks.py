@@ -42,6 +42,15 @@ class Population:
 
 
 def population(db: Database, s: Settings) -> Population:
+    """Who is counted; remembered per dataset and excluded customers (the only setting it reads), so a window
+    or cost change does not count the conversations again."""
+    key = ("population", s.excluded_customers)
+    if key not in db.memo:
+        db.memo[key] = _population(db, s)
+    return db.memo[key]
+
+
+def _population(db: Database, s: Settings) -> Population:
     ex = list(s.excluded_customers) or [""]
     n, outbound, excluded, ex_ids, unknown, uncat = rows(
         db.con,
@@ -59,7 +68,15 @@ def population(db: Database, s: Settings) -> Population:
 
 
 def heavy_customers(db: Database, s: Settings) -> list[HeavyCustomer]:
-    """Customers with at least 1% of all (inbound) conversations and at least 100 of them, not yet excluded."""
+    """Customers with at least 1% of all (inbound) conversations and at least 100 of them, not yet excluded
+    (the counts are remembered per dataset)."""
+    if "heavy_customers" not in db.memo:
+        db.memo["heavy_customers"] = _heavy(db)
+    excluded = set(s.excluded_customers)
+    return [h for h in db.memo["heavy_customers"] if h.customer_id not in excluded]
+
+
+def _heavy(db: Database) -> list[HeavyCustomer]:
     found = rows(
         db.con,
         """WITH inbound AS (SELECT customer_id FROM conversations WHERE direction IS DISTINCT FROM 'outbound'),
@@ -70,8 +87,7 @@ def heavy_customers(db: Database, s: Settings) -> list[HeavyCustomer]:
            ORDER BY k DESC, customer_id""",
         {"min": HEAVY_MIN, "share": HEAVY_SHARE},
     )
-    excluded = set(s.excluded_customers)
-    return [HeavyCustomer(str(c), int(k), float(sh)) for c, k, sh in found if c not in excluded]
+    return [HeavyCustomer(str(c), int(k), float(sh)) for c, k, sh in found]
 
 
 def money_note(s: Settings) -> str | None:

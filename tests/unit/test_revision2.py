@@ -282,7 +282,7 @@ def test_outbound_tickets_are_loaded_but_in_no_metric_and_never_a_return(db):
     assert any(w.startswith("2 outbound conversations") for w in checks.data_warnings(db, Settings()))
 
 
-def test_heavy_customer_is_named_and_can_be_excluded(db):
+def test_heavy_customer_is_named_and_can_be_excluded(db, monkeypatch):
     lines = [
         f"t{i},system@corp,2024-01-0{1 + i % 5}T10:00:00Z,2024-01-0{1 + i % 5}T11:00:00Z,human,solved"
         for i in range(100)
@@ -305,6 +305,16 @@ def test_heavy_customer_is_named_and_can_be_excluded(db):
     assert any("100 conversations of 1 excluded customer" in w for w in checks.data_warnings(db, s))
     # 99 conversations is below the 100 floor even at 66% of the data
     assert checks.HEAVY_MIN == 100
+    # both are counted once per dataset: another window reads them from memory, new data counts afresh
+    queries = []
+    real = checks.rows
+    monkeypatch.setattr(checks, "rows", lambda *a, **k: queries.append(1) or real(*a, **k))
+    assert checks.population(db, s.replace(return_window_hours=24)) == pop
+    assert checks.heavy_customers(db, Settings(return_window_hours=24))[0].customer_id == "system@corp"
+    assert queries == []
+    _load(db, "conversation_id,customer_id,created_at,ended_at,handled_by,status\n" + "\n".join(lines[100:]))
+    assert checks.heavy_customers(db, Settings()) == [] and checks.population(db, s).counted == 50
+    assert checks.population(db, s).excluded == 0 and len(queries) == 2
 
 
 def test_uncategorised_majority_is_warned(db):
