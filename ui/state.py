@@ -178,6 +178,7 @@ def current_signals(s: Session) -> SignalsInfo:
     if key != s.signals_key or s.signals_info is None:
         if s.settings.topics:
             _find_topics(s)
+        s.signals_key = None  # a computation interrupted by the next run leaves the table to be rebuilt
         s.signals_info = signals.compute(s.db, s.settings)
         s.signals_key = key
     return s.signals_info

@@ -158,15 +158,16 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
         db.memo["signals_base"] = str(key)
     layers = flags.layers(s, base)
     rows_key = str((key, tuple(getattr(s, k) for k in POPULATION_SETTINGS)))
-    if table == TABLE and not keep and db.memo.get("signals_rows") == rows_key and table_exists(db.con, table):
+    same_rows = table == TABLE and not keep and db.memo.get("signals_rows") == rows_key
+    if table == TABLE:  # until the table is complete again: an interrupted update leaves a rebuild to the next call
+        db.memo.pop("signals_rows", None)
+    if same_rows and table_exists(db.con, table):
         for layer in layers:  # the same rows, new flags: each layer reads the columns updated before it
             moved = [c for c in layer if c.moves]
             if moved:
                 sets = ", ".join(f"{c.name} = {c.sql}" for c in moved)
                 q(db.con, f"UPDATE {table} SET {sets}", flags.params_of(moved))
     else:
-        if table == TABLE:
-            db.memo.pop("signals_rows", None)
         sql = f"SELECT * FROM {base}"
         for layer in layers:
             sql = f"SELECT *, {', '.join(f'{c.sql} AS {c.name}' for c in layer)} FROM ({sql})"
@@ -184,10 +185,10 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
         if table == TABLE:
             _report_implausible(db, s)
         _keep_filtered(db, s, table)
-        if table == TABLE and not keep:
-            db.memo["signals_rows"] = rows_key
     if not keep:
         business_hours.apply(db, business_hours.parse(s.business_hours), table)
+    if table == TABLE and not keep:
+        db.memo["signals_rows"] = rows_key
     data_end, threshold, n, pending = rows(
         db.con,
         f"""SELECT max(data_end), (SELECT quantile_disc(concurrency, $q) FROM {table} WHERE is_ai),

@@ -65,3 +65,31 @@ def test_the_flags_that_move_are_those_reading_a_window_or_threshold():
     moves = {c.name: c.moves for layer in flags.layers(Settings(), signals.BASE) for c in layer}
     assert not any(moves[c] for c in ("is_ai", "category", "month", "ttfr_raw", "status_class", "resolved_end"))
     assert all(moves[c] for c in ("returned", "pending", "trajectory", "truly_resolved", "outcome", "peak", "load"))
+
+
+def test_an_interrupted_update_leaves_a_rebuild_to_the_next_call(sample_db, monkeypatch):
+    """The next script run interrupts a query of the previous one: a flag update stopped halfway must not be
+    taken for a complete table, by the signals or by the session (which then asks for them again)."""
+    from metrics.core.db import QueryTimeout
+    from ui import state
+
+    db = sample_db
+    real_q, seen = signals.q, []
+
+    def stop_on_third_update(con, sql, *a, **k):  # after `returned` was updated for the new window
+        if sql.startswith("UPDATE") and (seen.append(1) or len(seen) == 3):
+            raise QueryTimeout("interrupted")
+        return real_q(con, sql, *a, **k)
+
+    s = state.Session(db=db)  # type: ignore[call-arg]
+    state.current_signals(s)  # the defaults (topics found first)
+    fresh = _table(db)
+    s.settings = Settings(return_window_hours=24)
+    monkeypatch.setattr(signals, "q", stop_on_third_update)
+    with pytest.raises(QueryTimeout):
+        state.current_signals(s)
+    assert s.signals_key is None and "signals_rows" not in db.memo
+    monkeypatch.undo()
+    s.settings = Settings()  # back to the settings of the table before the update: rebuilt, not trusted
+    state.current_signals(s)
+    assert _table(db) == fresh
