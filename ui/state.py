@@ -84,6 +84,10 @@ def _reload(s: Session, files_changed: bool = True, report: Callable[[str], None
             return
     s.shared_sample = False
     s.result = ingest.load(s.db, s.files, s.settings, s.mappings, raws=s.raws, progress=report)
+    if dbmod.large(s.db):  # every later page reads less, and the session holds a fraction of the memory
+        if report:
+            report("Compressing the data in memory")
+        dbmod.compact(s.db)
     dbmod.lock_down(s.db)
     if files_changed:
         s.refused = []

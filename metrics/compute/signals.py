@@ -162,11 +162,11 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
     if table == TABLE:  # until the table is complete again: an interrupted update leaves a rebuild to the next call
         db.memo.pop("signals_rows", None)
     if same_rows and table_exists(db.con, table):
-        for layer in layers:  # the same rows, new flags: each layer reads the columns updated before it
-            moved = [c for c in layer if c.moves]
-            if moved:
-                sets = ", ".join(f"{c.name} = {c.sql}" for c in moved)
-                q(db.con, f"UPDATE {table} SET {sets}", flags.params_of(moved))
+        # The same rows, new flags: each layer reads the columns updated before it. A column at a time, only
+        # where it changes (rewriting a whole text column such as the outcome took 1 s at 300k conversations
+        # where its changed rows take 0.01 s).
+        for c in (c for layer in layers for c in layer if c.moves):
+            q(db.con, f"UPDATE {table} SET {c.name} = {c.sql} WHERE {c.name} IS DISTINCT FROM ({c.sql})", c.params)
     else:
         sql = f"SELECT * FROM {base}"
         for layer in layers:

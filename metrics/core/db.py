@@ -193,6 +193,10 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THR
             "max_temp_directory_size": TEMP_LIMIT,
             "autoinstall_known_extensions": False,
             "autoload_known_extensions": False,
+            # No automatic checkpoint: in memory it compresses every table changed since the last one, at an
+            # unpredictable moment (a 1 s pause in the middle of a window change at 300k conversations, once
+            # 16 MB of updates had gathered); `compact` does it when a large dataset has been loaded.
+            "checkpoint_threshold": "1TB",
         },
     )
     con.execute("SET GLOBAL TimeZone = 'UTC'")  # global: cursors opened later inherit it
@@ -201,6 +205,20 @@ def connect(memory_limit: str = DEFAULT_MEMORY_LIMIT, threads: int = DEFAULT_THR
     db = Database(root=con, temp_dir=temp_dir)
     db._finalizer = weakref.finalize(db, _cleanup, con, temp_dir)  # also runs at interpreter exit
     return db
+
+
+COMPACT_ABOVE = 256 * 2**20  # bytes of tables in memory past which a loaded dataset is worth compressing
+
+
+def large(db: Database) -> bool:
+    """Whether the tables hold more than COMPACT_ABOVE bytes of memory."""
+    return (scalar(db.con, "SELECT sum(memory_usage_bytes) FROM duckdb_memory()") or 0) > COMPACT_ABOVE
+
+
+def compact(db: Database) -> None:
+    """Compress the tables in memory (DuckDB's checkpoint): at 1M conversations 1.4 GB -> 0.17 GB in 3.8 s, and
+    the report then ran 8% faster (less spilled, fewer bytes scanned)."""
+    q(db.con, "CHECKPOINT")
 
 
 def snapshot(db: Database, tables: list[str]) -> dict[str, Any]:

@@ -93,3 +93,42 @@ def test_an_interrupted_update_leaves_a_rebuild_to_the_next_call(sample_db, monk
     s.settings = Settings()  # back to the settings of the table before the update: rebuilt, not trusted
     state.current_signals(s)
     assert _table(db) == fresh
+
+
+def test_a_large_dataset_is_compressed_in_memory_and_every_number_stays(sample_db, monkeypatch):
+    """`compact` (DuckDB's checkpoint) shrinks the tables' memory; the signals and a metric by category read the
+    same before and after. Small data is not compressed (the sample is under the threshold)."""
+    from metrics.compute import aggregate, registry
+    from metrics.core import db as dbmod
+
+    db = sample_db
+    assert not dbmod.large(db)
+    signals.compute(db, Settings())
+    before_rows = _table(db)
+    before = aggregate.compute(db, Settings(), list(registry.HEADLINE), segment="category")
+    used = lambda: rows(db.con, "SELECT sum(memory_usage_bytes) FROM duckdb_memory()")[0][0]  # noqa: E731
+    ahead = used()
+    monkeypatch.setattr(dbmod, "COMPACT_ABOVE", 0)
+    assert dbmod.large(db)
+    dbmod.compact(db)
+    assert used() < ahead / 2
+    assert _table(db) == before_rows
+    assert aggregate.compute(db, Settings(), list(registry.HEADLINE), segment="category") == before
+    # no automatic checkpoint in the middle of a page: it waits for a terabyte of changes
+    assert rows(db.con, "SELECT current_setting('checkpoint_threshold')")[0][0] == "931.3 GiB"  # 1TB
+
+
+def test_the_app_compresses_a_large_upload_after_loading_it(monkeypatch):
+    from metrics.core import db as dbmod
+    from ui import state
+
+    said, compacted = [], []
+    monkeypatch.setattr(dbmod, "COMPACT_ABOVE", 0)  # the sample as if it were large
+    real = dbmod.compact
+    monkeypatch.setattr(dbmod, "compact", lambda d: compacted.append(1) or real(d))
+    s = state.Session(db=None, is_sample=False)  # type: ignore[arg-type]
+    s.files = list(sample_files())
+    state._reload(s, report=said.append)
+    assert compacted == [1] and "Compressing the data in memory" in said
+    assert state.current_signals(s).conversations > 0
+    s.db.close()
