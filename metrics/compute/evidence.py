@@ -3,7 +3,8 @@ conversations behind it: their commonest outcomes, handover reasons and the AI a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from metrics.compute.signals import TABLE as SIGNALS
@@ -44,6 +45,7 @@ class Insight:
     params: dict = field(repr=False, default_factory=dict)
     title: str = ""  # the problem in a few words: "Billing dispute: the AI resolves 37% vs 64% elsewhere"
     phrases: tuple[str, ...] = ()  # knowledge gaps: what the agents say that the AI does not
+    explain: bool = False  # the action is to start with what its conversations have in common (`with_patterns`)
 
     @property
     def rank_size(self) -> float:
@@ -77,29 +79,59 @@ OUTCOME_WORDS = {
 
 
 def pattern(db: Database, where: str, params: dict) -> str:
-    """What the conversations behind a finding have in common: their commonest outcomes and handover reasons
-    (one pass over the signals for both)."""
+    """What the conversations behind a finding have in common: their commonest outcomes and handover reasons."""
+    return patterns(db, [(where, params)])[0]
+
+
+def patterns(db: Database, selections: list[tuple[str, dict]]) -> list[str]:
+    """`pattern` for many findings in one pass over the signals: each row is counted for every finding whose
+    conditions it meets (33 findings at 1M conversations: 0.29 s one query each, 0.20 s together)."""
+    if not selections:
+        return []
+    cases, params = [], {}
+    for i, (where, values) in enumerate(selections):  # each finding's parameters renamed apart (our own SQL)
+        cases.append(f"CASE WHEN ({_PARAM.sub(lambda m, i=i: f'$p{i}_{m.group(1)}', where)}) THEN {i} END")
+        params |= {f"p{i}_{k}": v for k, v in values.items()}
     found = rows(
         db.con,
         f"""WITH sel AS (
-                SELECT outcome, CASE WHEN escalated THEN escalation_reason END AS reason FROM {SIGNALS} WHERE ({where})),
-            g AS (SELECT GROUPING(outcome) AS by_reason, coalesce(outcome, reason) AS what, count(*) AS n
-                  FROM sel GROUP BY GROUPING SETS ((outcome), (reason)))
-            SELECT by_reason, what, n, sum(n) OVER (PARTITION BY by_reason) FROM g WHERE what IS NOT NULL
-            QUALIFY row_number() OVER (PARTITION BY by_reason ORDER BY n DESC, what) <= 3
-            ORDER BY by_reason, n DESC, what""",
+                SELECT outcome, CASE WHEN escalated THEN escalation_reason END AS reason,
+                    list_filter([{", ".join(cases)}], lambda x: x IS NOT NULL) AS hits
+                FROM {SIGNALS}),
+            hit AS (SELECT unnest(hits) AS g, outcome, reason FROM sel WHERE len(hits) > 0),
+            grp AS (SELECT g, GROUPING(outcome) AS by_reason, coalesce(outcome, reason) AS what, count(*) AS n
+                    FROM hit GROUP BY GROUPING SETS ((g, outcome), (g, reason)))
+            SELECT g, by_reason, what, n, sum(n) OVER (PARTITION BY g, by_reason) FROM grp WHERE what IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY g, by_reason ORDER BY n DESC, what) <= 3
+            ORDER BY g, by_reason, n DESC, what""",
         params,
     )
-    outcomes = [r for r in found if not r[0]][:2]
-    reasons = [r for r in found if r[0]]
-    parts = []
-    if outcomes:
-        total = int(outcomes[0][3])
-        said = [f"{n / total:.0%} {OUTCOME_WORDS.get(o, o)}" for _, o, n, _ in outcomes]
-        parts.append(f"Of these {total:,} conversations, " + " and ".join(said))
-    if reasons:
-        parts.append("the commonest handover reasons: " + ", ".join(f"'{r[:60]}' ({n:,})" for _, r, n, _ in reasons))
-    return ("; ".join(parts) + ". ") if parts else ""
+    out = []
+    for i in range(len(selections)):
+        mine = [r for r in found if r[0] == i]
+        outcomes = [r for r in mine if not r[1]][:2]
+        reasons = [r for r in mine if r[1]]
+        parts = []
+        if outcomes:
+            total = int(outcomes[0][4])
+            said = [f"{n / total:.0%} {OUTCOME_WORDS.get(o, o)}" for _, _, o, n, _ in outcomes]
+            parts.append(f"Of these {total:,} conversations, " + " and ".join(said))
+        if reasons:
+            parts.append(
+                "the commonest handover reasons: " + ", ".join(f"'{r[:60]}' ({n:,})" for _, _, r, n, _ in reasons)
+            )
+        out.append(("; ".join(parts) + ". ") if parts else "")
+    return out
+
+
+_PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")  # a named parameter in our own SQL text (not user data)
+
+
+def with_patterns(db: Database, found: list[Insight]) -> list[Insight]:
+    """Each insight marked `explain` with its conversations' pattern in front of its action (one query for all)."""
+    marked = [n for n, i in enumerate(found) if i.explain]
+    said = dict(zip(marked, patterns(db, [(found[n].where, found[n].params) for n in marked])))
+    return [replace(i, action=said[n] + i.action, explain=False) if n in said else i for n, i in enumerate(found)]
 
 
 ANSWERS = "ai_answers"  # each AI message's position among its conversation's AI answers (data only; a table of the

@@ -10,7 +10,7 @@ from scipy import stats as sps
 
 from metrics.compute import aggregate, efficiency, experience, monitoring, registry
 from metrics.compute.catalog.experience import DROP_POP
-from metrics.compute.evidence import Insight, answer_sentence, commonest_answers, pattern
+from metrics.compute.evidence import Insight, answer_sentence, commonest_answers
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.stats import bh_qvalues, worse_than_the_rest
 from metrics.core import units
@@ -125,12 +125,12 @@ def weak_categories(ctx: Context) -> list[Insight]:
                 f"the other categories. Sized with {minutes:.1f} agent minutes per conversation (this category's "
                 f"human handle time) at {ctx.s.human_cost_per_hour:,.2f} per hour, net of the AI fee of "
                 f"{ctx.s.ai_fee_per_resolution:,.2f} per resolution; {ctx.months:.1f} months of AI data.",
-                pattern(ctx.db, where, params)
-                + f"Read the unresolved {_topic(cat)} conversations with those outcomes first: fill the knowledge "
+                f"Read the unresolved {_topic(cat)} conversations with those outcomes first: fill the knowledge "
                 "gaps or give the AI the action it lacks, or route this topic to humans from the start.",
                 where,
                 params,
                 f"{_topic(cat).capitalize()}: the AI truly resolves {r.value:.0%} vs {rest:.0%} in other categories",
+                explain=True,
             )
         )
     return out
@@ -177,12 +177,12 @@ def inappropriate_escalations(ctx: Context) -> list[Insight]:
                 f"else the escalation rules in the settings; 95% CI {r.ci_low:.0%} to {r.ci_high:.0%}); {_q(q)} "
                 f"against the other categories. Agent time is the handovers' handle minutes (else "
                 f"{ctx.s.escalation_minutes:g} minutes each) at {ctx.s.human_cost_per_hour:,.2f} per hour.",
-                pattern(ctx.db, where, params)
-                + f"Review the escalation triggers for {_topic(cat)} behind those reasons: these handovers rarely "
+                f"Review the escalation triggers for {_topic(cat)} behind those reasons: these handovers rarely "
                 "need a human.",
                 where,
                 params,
                 f"{_topic(cat).capitalize()}: {r.value:.0%} of the AI's handovers were not needed (vs {rest:.0%})",
+                explain=True,
             )
         )
     return out
@@ -248,12 +248,12 @@ def sentiment_worsening(ctx: Context) -> list[Insight]:
                 None,
                 f"Of {n:,} AI conversations with sentiment at both ends, {worse:,} worsened and {better:,} improved "
                 f"(sign test, {_q(q)} across categories).",
-                pattern(ctx.db, where, params)
-                + f"Read the worsened {_topic(cat)} conversations for tone and dead ends: the AI's answers leave "
+                f"Read the worsened {_topic(cat)} conversations for tone and dead ends: the AI's answers leave "
                 "these customers unhappier than they came.",
                 where,
                 params,
                 f"{_topic(cat).capitalize()}: {worse:,} customers left worse off, {better:,} better",
+                explain=True,
             )
         )
     return out
@@ -296,12 +296,12 @@ def csat_dips(ctx: Context) -> list[Insight]:
                 f"{r.numerator:,} of {r.denominator:,} survey answers satisfied (CSAT at least "
                 f"{ctx.s.satisfied_min:g}) in the 28 days to {end}, vs {b.numerator:,} of {b.denominator:,} in the "
                 f"84 days before; {_q(q)} across categories.",
-                pattern(ctx.db, where, {**params, "end": end, "recent": RECENT_DAYS})
-                + f"Find what changed for {_topic(cat)} in the last four weeks: a release, a policy, a knowledge "
+                f"Find what changed for {_topic(cat)} in the last four weeks: a release, a policy, a knowledge "
                 "article, or a new kind of question.",
                 where,
                 {**params, "end": end, "recent": RECENT_DAYS},
                 f"{_topic(cat).capitalize()}: satisfaction with the AI fell to {r.value:.0%} from {b.value:.0%}",
+                explain=True,
             )
         )
     return out
@@ -339,12 +339,12 @@ def peak_quality(ctx: Context) -> list[Insight]:
             f"off-peak (peak = the busiest {100 - ctx.s.peak_percentile:g}% by concurrent AI conversations); "
             f"difference {t.effect * 100:.1f} points (95% CI {t.ci_low * 100:.1f} to {t.ci_high * 100:.1f}), "
             f"{units.p_text(t.p_value)}. Sized with {minutes:.1f} agent minutes per conversation.",
-            pattern(ctx.db, "is_ai AND matured AND peak AND NOT truly_resolved", {})
-            + "Check what the AI does under load (timeouts, slower tools, queue hand-offs) and move overflow to "
+            "Check what the AI does under load (timeouts, slower tools, queue hand-offs) and move overflow to "
             "humans earlier at peak times.",
             "is_ai AND matured AND peak AND NOT truly_resolved",
             {},
             f"Peak load: the AI truly resolves {pk.value:.0%} vs {off.value:.0%} off-peak",
+            explain=True,
         )
     ]
 
@@ -378,11 +378,11 @@ def recent_alerts(ctx: Context, found: list[monitoring.Alert]) -> list[Insight]:
                 None,
                 f"{a.n:,} conversations that day; {abs(a.z or 0):.1f} standard errors from the baseline (alerts "
                 f"fire beyond {ctx.s.alert_sigma:g}). Latest alert day in the data: {last}.",
-                pattern(ctx.db, where, params)
-                + "Read that day's conversations (Monitor page): look for an outage, a release or a campaign.",
+                "Read that day's conversations (Monitor page): look for an outage, a release or a campaign.",
                 where,
                 params,
                 f"{a.date}: {spec.label.lower()} {a.value:.0%} for {seg} (usually {a.baseline:.0%})",
+                explain=True,
             )
         )
     return out

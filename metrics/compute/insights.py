@@ -15,7 +15,7 @@ the other categories and kept only when significant after Benjamini-Hochberg.
 from __future__ import annotations
 
 from metrics.compute import aggregate, monitoring
-from metrics.compute.evidence import KINDS, SIZE_HELP, Insight
+from metrics.compute.evidence import KINDS, SIZE_HELP, Insight, with_patterns
 from metrics.compute.findings import (
     ALPHA,
     Context,
@@ -53,7 +53,7 @@ def find(db: Database, s: Settings, alerts: list[monitoring.Alert] | None = None
         *knowledge_gaps(ctx),
         *recent_alerts(ctx, found),
     ]
-    out = merge_gaps(db, out)
+    out = with_patterns(db, merge_gaps(db, out))
     return sorted(out, key=lambda i: (-i.rank_size, -i.impact_per_month, i.kind, i.segment))
 
 

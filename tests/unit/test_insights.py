@@ -279,3 +279,15 @@ def test_pattern_names_the_commonest_outcomes_and_handover_reasons(db):
         "the commonest handover reasons: 'R1' (2), 'R2' (1). "
     )
     assert pattern(db, "false", {}) == ""
+    # many findings in one pass: rows counted for each finding they belong to, parameters of the same name apart
+    from metrics.compute.evidence import patterns
+
+    assert patterns(
+        db,
+        [("conversation_id IN ($a, $b)", {"a": "e1", "b": "t1"}), ("false", {}), ("conversation_id = $a", {"a": "e3"})],
+    ) == [
+        "Of these 2 conversations, 50% were handed to a human and 50% were truly resolved; "
+        "the commonest handover reasons: 'R1' (1). ",
+        "",
+        "Of these 1 conversations, 100% were handed to a human; the commonest handover reasons: 'R2' (1). ",
+    ]
