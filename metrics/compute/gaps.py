@@ -61,6 +61,7 @@ class Gap:
         }
 
 
+FAILED = "is_ai AND matured AND NOT truly_resolved"  # the AI conversations a gap counts as failed
 SAMPLE = 1000  # answers read per corpus (the newest): enough for the commonest phrases, quick at any size
 WORDS = r"(?u)\b[a-zA-Z]{3,}\b"  # words of three letters or more (no "ve" from "I've"); linear, no backtracking
 
@@ -191,7 +192,7 @@ def knowledge_gaps(ctx: Context) -> list[Insight]:
     """Topics where the AI fails clearly more often, with what the agents write that the AI does not."""
     out = []
     for g in find(ctx.db, ctx.s, ctx.months):
-        where = "is_ai AND matured AND NOT truly_resolved AND topic = $topic"
+        where = f"{FAILED} AND topic = $topic"
         hours, cost = _priced(ctx, g.excess_per_month, ctx.s.human_minutes_per_conversation)
         phrases = ", ".join(repr(p) for p in g.human_phrases[:3])
         out.append(
@@ -221,20 +222,30 @@ def merge_gaps(db: Database, found: list[Insight]) -> list[Insight]:
     """A knowledge gap whose failures lie mostly (over half) in a category already found weak is the same
     problem: its agents' phrases join that category's action instead of a second card."""
     weak = {i.segment.split("=", 1)[1]: n for n, i in enumerate(found) if i.kind == "weak_category"}
+    gaps = {n: i.params["topic"] for n, i in enumerate(found) if i.kind == "knowledge_gap"}
+    # each gap's commonest category among its failures and that category's share, for every gap in one query
+    top = (
+        {
+            topic: (cat, share)
+            for topic, cat, share in rows(
+                db.con,
+                f"""SELECT topic, category, share FROM (
+                    SELECT topic, category, count(*) / sum(count(*)) OVER (PARTITION BY topic) AS share
+                    FROM {SIGNALS} WHERE {FAILED} AND list_contains($topics, topic) GROUP BY 1, 2)
+                QUALIFY row_number() OVER (PARTITION BY topic ORDER BY share DESC, category) = 1""",
+                {"topics": list(gaps.values())},
+            )
+        }
+        if weak and gaps
+        else {}
+    )
     phrases: dict[int, list[str]] = {}
     merged = set()
-    for n, gap in enumerate(found):
-        if gap.kind != "knowledge_gap":
-            continue
-        top = rows(
-            db.con,
-            f"""SELECT category, count(*) / sum(count(*)) OVER () FROM {SIGNALS}
-                WHERE {gap.where} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 1""",
-            gap.params,
-        )
-        if top and top[0][0] in weak and top[0][1] > 0.5:
-            said = phrases.setdefault(weak[top[0][0]], [])
-            said += [p for p in gap.phrases if p not in said]
+    for n, topic in gaps.items():
+        cat, share = top.get(topic, (None, 0.0))
+        if cat in weak and share > 0.5:
+            said = phrases.setdefault(weak[cat], [])
+            said += [p for p in found[n].phrases if p not in said]
             merged.add(n)
     out = []
     for n, i in enumerate(found):

@@ -126,6 +126,31 @@ def test_knowledge_gap_answers_are_kept_across_a_window_change_and_follow_a_rena
     assert [g.topic for g in gaps.find(db, renamed, months_live(db))] == ["Refunds"] and reads == [1, 1]
 
 
+def test_a_gap_mostly_inside_a_weak_category_joins_that_finding(db):
+    """The refund topic's 30 failures all lie in the empty category: a weak-category finding for it takes the
+    gap's phrases into its action and the gap's own card goes; a weak finding for another category takes nothing."""
+    from metrics.compute import gaps
+    from metrics.compute.evidence import Insight
+
+    refund = next(t.name for t in _refund_gap(db) if "refund" in t.name)
+
+    def weak(cat):
+        return Insight("weak_category", f"category={cat}", "", 9.0, 40, None, None, "", "Read them.")
+
+    gap = Insight(
+        "knowledge_gap", f"topic={refund}", "", 7.0, 40, None, None, "", "Write the article.",
+        f"{gaps.FAILED} AND topic = $topic", {"topic": refund}, "", ("refund issued", "card today"),
+    )  # fmt: skip
+    merged = gaps.merge_gaps(db, [weak("(none)"), gap])
+    assert [i.kind for i in merged] == ["weak_category"]
+    assert (
+        merged[0].action
+        == "Read them. The agents' answers on this say 'refund issued', 'card today'; the AI's answers do not."
+    )
+    assert [i.kind for i in gaps.merge_gaps(db, [weak("Billing"), gap])] == ["weak_category", "knowledge_gap"]
+    assert gaps.merge_gaps(db, [gap]) == [gap]
+
+
 def _refund_gap(db):
     """Refund questions the AI fails (30 of 40 handed over, agents fix them) and password questions it resolves."""
     from metrics.compute import topics
