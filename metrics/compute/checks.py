@@ -163,15 +163,18 @@ def filter_columns(db: Database) -> list[str]:
 def values_of(db: Database, column: str, limit: int = 500) -> list[str]:
     """The distinct values of a segment (a signals column name) as text, for the filters, first `limit` by
     name; missing values as "(none)"."""
-    source = {"category": "issue_category"}.get(column, column)
-    if source not in columns(db.con, "conversations"):
-        return []
-    col = ident(source)
-    return [
-        NONE_KEY if r[0] is None else r[0]
-        for r in rows(
-            db.con,
-            f"SELECT DISTINCT CAST({col} AS VARCHAR) AS v FROM conversations ORDER BY v NULLS LAST LIMIT $n",
-            {"n": limit},
-        )
-    ]
+    key = ("values_of", column, limit)  # per dataset: the sidebar asks on every script run
+    if key not in db.memo:
+        source = {"category": "issue_category"}.get(column, column)
+        if source not in columns(db.con, "conversations"):
+            return []
+        db.memo[key] = [
+            NONE_KEY if r[0] is None else r[0]
+            for r in rows(
+                db.con,
+                f"SELECT DISTINCT CAST({ident(source)} AS VARCHAR) AS v FROM conversations ORDER BY v NULLS LAST "
+                "LIMIT $n",
+                {"n": limit},
+            )
+        ]
+    return list(db.memo[key])

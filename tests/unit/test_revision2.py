@@ -511,3 +511,19 @@ def test_negative_minutes_and_far_future_times_are_reported_and_left_out(db):
         ("c", 20.0),
     ]
     assert scalar(db.con, "SELECT max(data_end) FROM signals").year == 2024
+
+
+def test_filter_values_are_read_once_per_dataset(db, monkeypatch):
+    """The sidebar's choices (distinct values, missing ones as '(none)') come from memory on every later script
+    run, and from the new data after a new load."""
+    head = "conversation_id,customer_id,created_at,ended_at,handled_by,issue_category,channel\n"
+    _load(db, head + "a,u1,2024-01-01T10:00:00Z,2024-01-01T11:00:00Z,ai,Billing,chat\nb,u2,2024-01-02T10:00:00Z,"
+          "2024-01-02T11:00:00Z,human,,email\n")  # fmt: skip
+    assert checks.values_of(db, "category") == ["Billing", "(none)"]
+    assert checks.categories(db) == ["Billing"] and checks.values_of(db, "channel") == ["chat", "email"]
+    queries = []
+    real = checks.rows
+    monkeypatch.setattr(checks, "rows", lambda *a, **k: queries.append(1) or real(*a, **k))
+    assert checks.values_of(db, "category") == ["Billing", "(none)"] and queries == []
+    _load(db, head + "c,u3,2024-01-01T10:00:00Z,2024-01-01T11:00:00Z,ai,Login,chat\n")
+    assert checks.values_of(db, "category") == ["Login"] and checks.values_of(db, "nothing") == []
