@@ -148,13 +148,14 @@ class Column:
     name: str
     sql: str
     params: dict[str, object]
-    moves: bool  # reads a setting of the flags, directly or through a column of an earlier layer
+    moves: bool  # reads a changed setting of the flags, directly or through a column of an earlier layer
 
 
-def layers(s: Settings, base: str) -> list[list[Column]]:
-    """LAYERS with the windows written in, the parameters each expression reads, and which columns move with
-    the flags' settings (the others depend on the base alone and stay as they are when the flags update)."""
-    values: dict[str, object] = {
+BUSINESS_HOURS_COLUMNS = ("ttfr_bh_s", "ttr_bh_s")  # filled from the schedule after the layers (`schedule.apply`)
+
+
+def _values(s: Settings) -> dict[str, object]:
+    return {
         "max_w": s.max_window_hours,
         "w": s.return_window_hours,
         "t": s.ticket_window_hours,
@@ -168,6 +169,17 @@ def layers(s: Settings, base: str) -> list[list[Column]]:
         "peak_q": s.peak_percentile / 100,
         "max_s": s.max_plausible_days * 86400,
     }
+
+
+def layers(s: Settings, base: str, since: Settings | None = None) -> list[list[Column]]:
+    """LAYERS with the windows written in, the parameters each expression reads, and which columns move: those
+    reading a parameter whose value differs from `since`'s (every parameter without `since`), directly or
+    through a column of an earlier layer; the business-hours durations also when the schedule changed (they
+    are set again from the export before the schedule fills them). The others stay as they are."""
+    values = _values(s)
+    before = _values(since) if since is not None else {}
+    changed = {k for k, v in values.items() if before.get(k, ...) != v}
+    refill = since is None or since.business_hours != s.business_hours
     fill = {
         "max_window": _hours("max_w"),
         "return_window": _hours("w"),
@@ -182,7 +194,8 @@ def layers(s: Settings, base: str) -> list[list[Column]]:
             sql = expr.format(**fill)
             params = {k: v for k, v in values.items() if f"${k}" in sql}
             words = set(re.findall(r"[a-z_]+", sql))  # our own SQL text, not user data
-            cols.append(Column(name, sql, params, bool(params) or bool(words & moving)))
+            moves = bool(params.keys() & changed) or bool(words & moving) or (refill and name in BUSINESS_HOURS_COLUMNS)
+            cols.append(Column(name, sql, params, moves))
         moving |= {c.name for c in cols if c.moves}
         out.append(cols)
     return out

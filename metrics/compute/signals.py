@@ -156,11 +156,12 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
             {"as_of": s.as_of or None, "excluded": list(s.excluded_customers) or [""]} | topic_params,
         )
         db.memo["signals_base"] = str(key)
-    layers = flags.layers(s, base)
     rows_key = str((key, tuple(getattr(s, k) for k in POPULATION_SETTINGS)))
-    same_rows = table == TABLE and not keep and db.memo.get("signals_rows") == rows_key
+    built = db.memo.get("signals_rows")  # (rows key, the settings the table's flags are for)
+    same_rows = table == TABLE and not keep and built is not None and built[0] == rows_key
     if table == TABLE:  # until the table is complete again: an interrupted update leaves a rebuild to the next call
         db.memo.pop("signals_rows", None)
+    layers = flags.layers(s, base, since=built[1] if same_rows else None)
     if same_rows and table_exists(db.con, table):
         # The same rows, new flags: each layer reads the columns updated before it. A column at a time, only
         # where it changes (rewriting a whole text column such as the outcome took 1 s at 300k conversations
@@ -188,7 +189,7 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
     if not keep:
         business_hours.apply(db, business_hours.parse(s.business_hours), table)
     if table == TABLE and not keep:
-        db.memo["signals_rows"] = rows_key
+        db.memo["signals_rows"] = (rows_key, s)
     data_end, threshold, n, pending = rows(
         db.con,
         f"""SELECT max(data_end), (SELECT quantile_disc(concurrency, $q) FROM {table} WHERE is_ai),

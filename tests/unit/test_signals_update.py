@@ -21,6 +21,7 @@ STEPS = [
     (Settings(low_csat_max=0.5, satisfied_min=0.9, peak_percentile=50), True),
     (Settings(human_required_categories=("billing dispute",), appropriate_reason_keywords=("refund", "angry")), True),
     (Settings(business_hours="Mon-Fri 09:00-17:00 Europe/Berlin"), True),
+    (Settings(return_window_hours=24), True),  # the schedule gone: its durations must go too
     (Settings(return_window_hours=24, **FILTER), False),  # another filter: other rows
     (Settings(return_window_hours=96, peak_percentile=75, **FILTER), True),
     (Settings(return_window_hours=96, peak_percentile=75, max_plausible_days=2.0, **FILTER), False),
@@ -65,6 +66,17 @@ def test_the_flags_that_move_are_those_reading_a_window_or_threshold():
     moves = {c.name: c.moves for layer in flags.layers(Settings(), signals.BASE) for c in layer}
     assert not any(moves[c] for c in ("is_ai", "category", "month", "ttfr_raw", "status_class", "resolved_end"))
     assert all(moves[c] for c in ("returned", "pending", "trajectory", "truly_resolved", "outcome", "peak", "load"))
+    # after a change of the return window only: what reads it, and nothing else
+    since = {
+        c.name: c.moves for layer in flags.layers(Settings(return_window_hours=24), "b", Settings()) for c in layer
+    }
+    assert {n for n, m in since.items() if m} == {
+        "matured", "pending", "returned", "abandoned", "truly_resolved", "resolved", "outcome",
+    }  # fmt: skip
+    schedule = Settings(business_hours="Mon-Fri 09:00-17:00 Europe/Berlin")
+    assert {c.name for layer in flags.layers(schedule, "b", Settings()) for c in layer if c.moves} == {
+        "ttfr_bh_s", "ttr_bh_s",
+    }  # fmt: skip
 
 
 def test_an_interrupted_update_leaves_a_rebuild_to_the_next_call(sample_db, monkeypatch):
