@@ -57,21 +57,24 @@ DEFLECTED_MATURED = "NOT escalated AND matured"
 
 
 BY_WINDOW = ("true_resolution_rate", "fcr_rate_ai", "fcr_rate_human")
-# The signals those metrics read (their populations and conditions) and the category they are broken down by;
-# a test checks the results equal those over the full signals relation.
+# The signals those metrics read (their populations and conditions) and the category they are broken down by,
+# then what those read that moves with the return window, so that one table serves every window (updated in
+# place); a test checks the results equal those over the full signals relation.
 WINDOW_COLUMNS = ("category", "is_ai", "is_human", "matured", "truly_resolved", "returned", "resolved_end")
+WINDOW_INPUTS = ("ended_at", "next_same_topic_at", "reopened", "escalated", "follow_up_ticket", "negative_end")
 
 
 def fcr_by_window(db: Database, s: Settings, windows: tuple[float, ...] = (24, 72)) -> list[dict]:
     """True resolution and the FCR of AI and human conversations by category at each return window, side by side.
 
-    Each window gets its own signals table (maturity follows max(window, ticket window)).
-    Rows: {"category", "fcr_rate_ai@24": MetricResult, ...}, the whole data first as "All".
+    One narrow signals table, built for the first window and updated for the next (maturity follows
+    max(window, ticket window)). Rows: {"category", "fcr_rate_ai@24": MetricResult, ...}, the whole data first
+    as "All".
     """
     per: dict[float, dict] = {}
+    table = "signals_windows"
     for hours in windows:
-        table = f"signals_w{int(hours)}"
-        signals.compute(db, s.replace(return_window_hours=hours), table=table, keep=WINDOW_COLUMNS)
+        signals.compute(db, s.replace(return_window_hours=hours), table=table, keep=WINDOW_COLUMNS + WINDOW_INPUTS)
         per[hours] = aggregate.compute(db, s, list(BY_WINDOW), segment="category", table=table)
     keys = sorted(per[windows[0]], key=lambda k: (k != aggregate.ALL, k))
     out = []

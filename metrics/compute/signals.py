@@ -8,6 +8,7 @@ thresholds, categories, as_of), and the aggregations re-read it for everything e
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from metrics.compute import flags, sentiment, topics
@@ -145,7 +146,8 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
         # The old tables go first: replacing them in place held both copies at once (at 2M conversations that
         # took a 3GB session past its spill limit).
         db.memo.pop("signals_base", None)
-        db.memo.pop("signals_rows", None)
+        for k in [k for k in db.memo if k == "signals_rows" or (isinstance(k, tuple) and k[0] == "signals_rows")]:
+            db.memo.pop(k)
         q(db.con, f"DROP TABLE IF EXISTS {table}")  # our own table names
         q(db.con, f"DROP TABLE IF EXISTS {base}")
         q(
@@ -157,26 +159,33 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
         )
         db.memo["signals_base"] = str(key)
     rows_key = str((key, tuple(getattr(s, k) for k in POPULATION_SETTINGS)))
-    built = db.memo.get("signals_rows")  # (rows key, the settings the table's flags are for)
-    same_rows = table == TABLE and not keep and built is not None and built[0] == rows_key
-    if table == TABLE:  # until the table is complete again: an interrupted update leaves a rebuild to the next call
-        db.memo.pop("signals_rows", None)
-    layers = flags.layers(s, base, since=built[1] if same_rows else None)
-    if same_rows and table_exists(db.con, table):
+    wanted: tuple[str, ...] = ()
+    if keep:
+        wanted = (*keep, "data_end", "concurrency", "is_ai", "pending", "day", "channel")
+        if s.filter_segment and (s.filter_segment == "category" or s.filter_segment in columns(db.con, base)):
+            wanted += (s.filter_segment,)
+        wanted = tuple(dict.fromkeys(wanted))
+    memo_key = "signals_rows" if table == TABLE else ("signals_rows", table)
+    built = db.memo.pop(memo_key, None)  # (rows key, the settings its flags are for, its columns); until the
+    # table is complete again: an interrupted update leaves a rebuild to the next call
+    same = built is not None and built[0] == rows_key and built[2] == wanted and table_exists(db.con, table)
+    layers = flags.layers(s, base, since=built[1] if same else None)
+    moved = [c for layer in layers for c in layer if c.moves and (not keep or c.name in wanted)]
+    if same and keep:  # a side table updates in place only if it holds what its moving columns read
+        known = set(columns(db.con, base)) | {c.name for layer in layers for c in layer}
+        same = all(set(re.findall(r"[a-z_]+", c.sql)) & known <= set(wanted) for c in moved)
+    if same:
         # The same rows, new flags: each layer reads the columns updated before it. A column at a time, only
         # where it changes (rewriting a whole text column such as the outcome took 1 s at 300k conversations
         # where its changed rows take 0.01 s).
-        for c in (c for layer in layers for c in layer if c.moves):
+        for c in moved:
             q(db.con, f"UPDATE {table} SET {c.name} = {c.sql} WHERE {c.name} IS DISTINCT FROM ({c.sql})", c.params)
     else:
         sql = f"SELECT * FROM {base}"
         for layer in layers:
             sql = f"SELECT *, {', '.join(f'{c.sql} AS {c.name}' for c in layer)} FROM ({sql})"
         if keep:
-            wanted = [*keep, "data_end", "concurrency", "is_ai", "pending", "day", "channel"]
-            if s.filter_segment and (s.filter_segment == "category" or s.filter_segment in columns(db.con, base)):
-                wanted.append(s.filter_segment)
-            sql = f"SELECT {', '.join(ident(c) for c in dict.fromkeys(wanted))} FROM ({sql})"
+            sql = f"SELECT {', '.join(ident(c) for c in wanted)} FROM ({sql})"
         q(db.con, f"DROP TABLE IF EXISTS {table}")  # not held twice while the new one is written
         q(
             db.con,
@@ -188,8 +197,7 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
         _keep_filtered(db, s, table)
     if not keep:
         business_hours.apply(db, business_hours.parse(s.business_hours), table)
-    if table == TABLE and not keep:
-        db.memo["signals_rows"] = (rows_key, s)
+    db.memo[memo_key] = (rows_key, s, wanted)
     data_end, threshold, n, pending = rows(
         db.con,
         f"""SELECT max(data_end), (SELECT quantile_disc(concurrency, $q) FROM {table} WHERE is_ai),

@@ -144,3 +144,27 @@ def test_the_app_compresses_a_large_upload_after_loading_it(monkeypatch):
     assert compacted == [1] and "Compressing the data in memory" in said
     assert state.current_signals(s).conversations > 0
     s.db.close()
+
+
+def test_a_narrow_table_is_updated_only_when_it_holds_what_its_moving_columns_read(sample_db, monkeypatch):
+    """The resolution by window keeps one narrow table for every window: with the inputs of its moving columns it
+    is updated in place, without them it is built again; either way it equals a fresh build."""
+    from metrics.compute import resolution
+
+    db = sample_db
+    statements: list[str] = []
+    real_q = signals.q
+    monkeypatch.setattr(signals, "q", lambda con, sql, *a, **k: statements.append(sql) or real_q(con, sql, *a, **k))
+    for keep, in_place in (
+        (resolution.WINDOW_COLUMNS, False),
+        (resolution.WINDOW_COLUMNS + resolution.WINDOW_INPUTS, True),
+    ):
+        for hours in (24, 168):
+            statements.clear()
+            s = Settings(return_window_hours=hours)
+            signals.compute(db, s, table="narrow", keep=keep)
+            got = rows(db.con, "SELECT * FROM narrow ORDER BY ALL")
+            assert any(x.startswith("UPDATE narrow") for x in statements) == (in_place and hours == 168)
+            db.memo.pop(("signals_rows", "narrow"))
+            signals.compute(db, s, table="narrow", keep=keep)
+            assert rows(db.con, "SELECT * FROM narrow ORDER BY ALL") == got
