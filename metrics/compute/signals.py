@@ -132,11 +132,12 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
     (message aggregates, the next same-topic and next human conversation, concurrency) are
     kept in `signals_base` and rebuilt only when the data or `as_of` change; the flags that
     depend on windows and thresholds are layers of projections over it (flags.LAYERS). When only windows or
-    thresholds changed since the signals table was built, its flags are updated in place.
+    thresholds changed since a table was built, the flags that read a changed setting are updated in place.
 
     `keep`: a side table (not the signals) with only these columns, for metrics that read no others (the
     resolution by window: writing every column for three windows took most of the Resolution page at 1M);
-    the columns of the global filters come along, and the business-hours durations are not filled in.
+    the columns of the global filters come along, and the business-hours durations are not filled in. It is
+    updated in place only when it holds every column its moving flags read.
     """
     sentiment.ensure_scores(db)
     base = BASE  # one per dataset, shared by every window's table (FCR at 24 h and 72 h, the app's own)
