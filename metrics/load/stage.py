@@ -260,7 +260,8 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
             p1 AS (SELECT *{", " + ", ".join(inner) if inner else ""} FROM p0),
             p2 AS (SELECT *{", " + ", ".join(middle) if middle else ""} FROM p1),
             p3 AS (SELECT *{", " + ", ".join(placed) if placed else ""} FROM p2)
-            SELECT __row, {", ".join(outer + err_cols + overlap_cols)} FROM p3""",
+            SELECT 0 AS __file_order, CAST({params.bind("file", raw.name)} AS VARCHAR) AS source_file, __row,
+                {", ".join(outer + err_cols + overlap_cols)} FROM p3""",
         params.values,
     )
     if invisible:

@@ -561,3 +561,52 @@ def test_a_csv_on_disk_is_parsed_from_its_path_with_the_same_result(tmp_path, mo
         assert out[0] == out[1] and out[0][0] == (3, 1, 2), out
     # copies written: plain (bytes only), BOM (both), hint line (both); the plain file with its path: none
     assert copies.count("upload") == 5
+
+
+def test_one_file_or_the_same_rows_in_two_give_the_same_tables(db):
+    """A table fed by one file takes its staged copy as it is (renamed, not copied); by two, their union. Both give
+    the same columns in the same order and the same values, extras and rejected rows included."""
+    from metrics.core import db as dbmod
+    from metrics.load import ingest
+
+    conv = conv_csv(
+        "c1,u1,2024-01-01T10:00:00Z,2024-01-01T10:30:00Z,ai,Billing,5,solved",
+        "c2,u2,2024-01-02T10:00:00Z,2024-01-02T10:30:00Z,human,,3,open",
+        "c3,u3,2024-01-03T10:00:00Z,,ai,Login,,solved",
+    )
+    head = "conversation_id,sent_at,author_type,text,lang"
+    lines = [
+        "c1,2024-01-01T10:00:00Z,customer,hello,en",
+        "c1,2024-01-01T10:01:00Z,ai,hi,en",
+        "c2,2024-01-02T10:00:00Z,customer,help,de",
+        "c2,not a time,human,sure,de",  # rejected: no time
+        "c9,2024-01-02T10:00:00Z,customer,orphan,en",  # rejected: no conversation c9
+        "c3,2024-01-03T10:00:00Z,customer,login,fr",
+    ]
+
+    def tables(files):
+        d = dbmod.connect(memory_limit="1GB", threads=1)
+        try:
+            ingest.load(d, [(n, t.encode()) for n, t in files], Settings())
+            out = {}
+            for t in ("conversations", "messages"):
+                cur = d.con.execute(f"SELECT * EXCLUDE (source_file, source_row) FROM {t} ORDER BY ALL")
+                out[t] = ([c[0] for c in cur.description], cur.fetchall())
+            out["rejected"] = scalar(d.con, "SELECT count(*) FROM load_issues WHERE rejected")
+            return out
+        finally:
+            d.close()
+
+    one = tables([("c.csv", conv), ("m.csv", "\n".join([head, *lines]) + "\n")])
+    two = tables(
+        [
+            ("c.csv", conv),
+            ("m1.csv", "\n".join([head, *lines[:3]]) + "\n"),
+            ("m2.csv", "\n".join([head, *lines[3:]]) + "\n"),
+        ]
+    )
+    assert one == two
+    assert (
+        one["messages"][0][:4] == ["conversation_id", "sent_at", "author_type", "text"] and "lang" in one["messages"][0]
+    )
+    assert len(one["messages"][1]) == 4 and one["rejected"] == 2
