@@ -78,14 +78,10 @@ OUTCOME_WORDS = {
 }
 
 
-def pattern(db: Database, where: str, params: dict) -> str:
-    """What the conversations behind a finding have in common: their commonest outcomes and handover reasons."""
-    return patterns(db, [(where, params)])[0]
-
-
 def patterns(db: Database, selections: list[tuple[str, dict]]) -> list[str]:
-    """`pattern` for many findings in one pass over the signals: each row is counted for every finding whose
-    conditions it meets (33 findings at 1M conversations: 0.29 s one query each, 0.20 s together)."""
+    """What the conversations behind each finding (its SQL condition and parameters) have in common: their
+    commonest outcomes and handover reasons. One pass over the signals for all: each row is counted for every
+    finding whose condition it meets (33 findings at 1M conversations: 0.29 s one query each, 0.20 s together)."""
     if not selections:
         return []
     cases, params = [], {}

@@ -13,6 +13,22 @@ from dataclasses import dataclass
 
 from metrics.core.settings import Settings
 
+# The settings the flags read (and the schedule that fills the business-hours durations after them); the other
+# signal settings decide the rows themselves (signals.POPULATION_SETTINGS).
+SETTINGS = (
+    "return_window_hours",
+    "ticket_window_hours",
+    "sentiment_negative",
+    "sentiment_positive",
+    "low_csat_max",
+    "satisfied_min",
+    "peak_percentile",
+    "human_required_categories",
+    "appropriate_reason_keywords",
+    "distress_sentiment",
+    "business_hours",
+)
+
 
 def _hours(name: str) -> str:
     return f"to_microseconds(CAST(${name} * 3600e6 AS BIGINT))"
@@ -149,6 +165,7 @@ class Column:
     sql: str
     params: dict[str, object]
     moves: bool  # reads a changed setting of the flags, directly or through a column of an earlier layer
+    reads: frozenset[str]  # the words of its SQL: the columns it reads among them (our own SQL, not user data)
 
 
 BUSINESS_HOURS_COLUMNS = ("ttfr_bh_s", "ttr_bh_s")  # filled from the schedule after the layers (`schedule.apply`)
@@ -193,9 +210,9 @@ def layers(s: Settings, base: str, since: Settings | None = None) -> list[list[C
         for name, expr in layer:
             sql = expr.format(**fill)
             params = {k: v for k, v in values.items() if f"${k}" in sql}
-            words = set(re.findall(r"[a-z_]+", sql))  # our own SQL text, not user data
+            words = frozenset(re.findall(r"[a-z_]+", sql))
             moves = bool(params.keys() & changed) or bool(words & moving) or (refill and name in BUSINESS_HOURS_COLUMNS)
-            cols.append(Column(name, sql, params, moves))
+            cols.append(Column(name, sql, params, moves, words))
         moving |= {c.name for c in cols if c.moves}
         out.append(cols)
     return out

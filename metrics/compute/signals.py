@@ -8,7 +8,6 @@ thresholds, categories, as_of), and the aggregations re-read it for everything e
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 
 from metrics.compute import flags, sentiment, topics
@@ -27,24 +26,7 @@ SIGNAL_SETTINGS = by_stage("load") + by_stage("signals")
 # The signal settings that decide which conversations are in the relation, their times and their topics; the
 # others (windows and the thresholds of the flags) only change flags. Results that read no flag (return curves,
 # the knowledge gaps' answer samples) are remembered per these and kept across a window change.
-POPULATION_SETTINGS = tuple(
-    k
-    for k in SIGNAL_SETTINGS
-    if k
-    not in {
-        "return_window_hours",
-        "ticket_window_hours",
-        "sentiment_negative",
-        "sentiment_positive",
-        "low_csat_max",
-        "satisfied_min",
-        "peak_percentile",
-        "human_required_categories",
-        "appropriate_reason_keywords",
-        "distress_sentiment",
-        "business_hours",
-    }
-)
+POPULATION_SETTINGS = tuple(k for k in SIGNAL_SETTINGS if k not in flags.SETTINGS)
 
 
 @dataclass(frozen=True)
@@ -174,7 +156,7 @@ def compute(db: Database, s: Settings, table: str = TABLE, keep: tuple[str, ...]
     moved = [c for layer in layers for c in layer if c.moves and (not keep or c.name in wanted)]
     if same and keep:  # a side table updates in place only if it holds what its moving columns read
         known = set(columns(db.con, base)) | {c.name for layer in layers for c in layer}
-        same = all(set(re.findall(r"[a-z_]+", c.sql)) & known <= set(wanted) for c in moved)
+        same = all(c.reads & known <= set(wanted) for c in moved)
     if same:
         # The same rows, new flags: each layer reads the columns updated before it. A column at a time, only
         # where it changes (rewriting a whole text column such as the outcome took 1 s at 300k conversations

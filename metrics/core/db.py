@@ -223,7 +223,7 @@ def compact(db: Database) -> None:
 
 def snapshot(db: Database, tables: list[str]) -> dict[str, Any]:
     """Copies of these tables as Arrow tables (read-only data another connection can restore from)."""
-    return {t: db.con.sql(f"SELECT * FROM {t}").to_arrow_table() for t in tables}  # our own table names
+    return {t: arrow(db.con, f"SELECT * FROM {t}") for t in tables}  # our own table names
 
 
 def table_names(db: Database) -> list[str]:

@@ -31,17 +31,15 @@ def _union(db: Database, staged: list[Staged], table: str, merge: bool = False) 
     all_extras: list[str] = []
     for s in parts:
         all_extras += [e for e in s.extras if e not in all_extras]
-    params: dict[str, str] = {}
     selects = []
     for order, s in enumerate(parts):
-        params[f"f{order}"] = s.raw.name
         extra_sel = [ident(e) if e in s.extras else f"CAST(NULL AS VARCHAR) AS {ident(e)}" for e in all_extras]
         selects.append(
-            f"SELECT {order} AS __file_order, CAST($f{order} AS VARCHAR) AS source_file, __row AS source_row, "
+            f"SELECT {order} AS __file_order, source_file, __row AS source_row, "
             + ", ".join(cols + extra_sel)
             + f" FROM {s.table}"
         )
-    q(db.con, f"CREATE OR REPLACE TABLE {out} AS " + " UNION ALL ".join(selects), params)
+    q(db.con, f"CREATE OR REPLACE TABLE {out} AS " + " UNION ALL ".join(selects))
     for s in parts:  # the staged copies are in the union now
         q(db.con, f"DROP TABLE IF EXISTS {s.table}")
     return out

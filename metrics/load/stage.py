@@ -53,7 +53,7 @@ def is_internal_name(header: str) -> bool:
 class Staged:
     raw: RawFile
     mapping: FileMapping
-    table: str  # stg_* table: canonical columns + extras + __file, __row, __ok
+    table: str  # stg_* table: __file_order (0), source_file, __row, canonical columns, extras, reasons
     extras: list[str]
     notes: list[str]
     warnings: list[str] = field(default_factory=list)  # the notes that are also load warnings (JSON, Excel)

@@ -260,7 +260,7 @@ def test_commonest_answer_where_customers_stop_by_category_and_answer(db):
 def test_pattern_names_the_commonest_outcomes_and_handover_reasons(db):
     """Five AI conversations: three handed over ('R1' twice, 'R2' once), two truly resolved; a human one has no
     outcome and is not counted. Outcomes: 3/5 = 60% handed over, 2/5 = 40% truly resolved."""
-    from metrics.compute.evidence import pattern
+    from metrics.compute.evidence import patterns
     from tests.unit.test_signals import LATE, build, conv
 
     day = "2024-01-0{}T10:00:00Z".format
@@ -274,13 +274,12 @@ def test_pattern_names_the_commonest_outcomes_and_handover_reasons(db):
         conv("z", LATE, customer="z", handled_by="human"),
     ]
     build(db, convs)
-    assert pattern(db, "conversation_id <> $not", {"not": "z"}) == (
+    assert patterns(db, [("conversation_id <> $not", {"not": "z"})])[0] == (
         "Of these 5 conversations, 60% were handed to a human and 40% were truly resolved; "
         "the commonest handover reasons: 'R1' (2), 'R2' (1). "
     )
-    assert pattern(db, "false", {}) == ""
+    assert patterns(db, [("false", {})]) == [""]
     # many findings in one pass: rows counted for each finding they belong to, parameters of the same name apart
-    from metrics.compute.evidence import patterns
 
     assert patterns(
         db,
