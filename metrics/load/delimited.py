@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import dataclasses
-import os
 import re
 
 import duckdb
@@ -13,7 +12,7 @@ import duckdb
 from metrics.core.db import Database, q, rows, scalar
 from metrics.core.errors import IngestError
 from metrics.load.issues import Issue
-from metrics.load.raw import Limits, RawFile, check_headers, fresh_name, too_large
+from metrics.load.raw import Limits, RawFile, as_file, check_headers, fresh_name, too_large
 
 
 def _first_invalid_utf8(data: bytes, chunk: int = 1 << 24) -> int | None:
@@ -127,16 +126,11 @@ def read_delimited(db: Database, name: str, data: bytes, limits: Limits, tab: bo
     data, stray_cr = _protect_lone_cr(data)
     if stray_cr:
         notes.append(f"{stray_cr} carriage returns inside values kept as data")
-    as_is = path is not None and data is original
-    if not as_is:
-        path = os.path.join(db.temp_dir, fresh_name("upload") + ".csv")
-        with open(path, "wb") as fh:
-            fh.write(data)
-    try:
+    if path is not None and data is original:
         raw = _load_csv(db, name, path, headers, delim, decimal, notes, limits)
-    finally:
-        if not as_is:
-            os.remove(path)
+    else:
+        with as_file(db, data, ".csv") as copy:
+            raw = _load_csv(db, name, copy, headers, delim, decimal, notes, limits)
     if stray_cr:
         sets = ", ".join(f"c{i} = replace(c{i}, '{_CR_MARK}', chr(13))" for i in range(len(headers)))
         q(db.con, f"UPDATE {raw.table} SET {sets}")

@@ -6,6 +6,9 @@ plus `__row`: where the record sits in the file as a person would look it up.
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from metrics.core.db import Database, scalar
@@ -85,3 +88,27 @@ def too_large(db: Database, name: str) -> IngestError:
         f"{name} is too large for this server: loading it needs more than the {limit} of memory each session may "
         "use; upload a shorter period or ask your administrator to raise SUPPORTAI_MEMORY_LIMIT."
     )
+
+
+@contextlib.contextmanager
+def as_file(db: Database, data: bytes, suffix: str) -> Iterator[str]:
+    """A path DuckDB can read `data` from, removed afterwards. On Linux an anonymous in-memory file
+    (memfd: 0.26 s for a 711 MB upload where writing it to the temp folder took 0.85 s; not limited by the size
+    of /dev/shm, visible to no other process, gone when closed); elsewhere a file in the session's temp folder."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("upload", os.MFD_CLOEXEC)
+        try:
+            with open(fd, "wb", closefd=False) as fh:
+                fh.write(data)
+            yield f"/proc/self/fd/{fd}"
+        finally:
+            os.close(fd)
+        return
+    path = os.path.join(db.temp_dir, fresh_name("upload") + suffix)
+    try:
+        with open(path, "wb") as fh:
+            fh.write(data)
+        yield path
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import os
 import re
 import xml.etree.ElementTree as ET  # noqa: S405  (ParseError only; parsing goes through defusedxml)
 import zipfile
@@ -17,7 +16,7 @@ from metrics.core.db import Database, q, rows, scalar
 from metrics.core.errors import IngestError
 from metrics.load.delimited import decode_text
 from metrics.load.issues import Issue
-from metrics.load.raw import MAX_COLUMNS, Limits, RawFile, check_headers, fresh_name
+from metrics.load.raw import MAX_COLUMNS, Limits, RawFile, as_file, check_headers, fresh_name
 
 
 def _store_arrow(db: Database, headers: list[str], values: list[list[str | None]], row_numbers: list[int]) -> str:
@@ -283,36 +282,35 @@ def read_xlsx(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:
 
 
 def read_parquet(db: Database, name: str, data: bytes, limits: Limits) -> RawFile:
-    path = os.path.join(db.temp_dir, fresh_name("upload") + ".parquet")
-    with open(path, "wb") as fh:
-        fh.write(data)
+    with as_file(db, data, ".parquet") as path:
+        return _read_parquet(db, name, path, len(data), limits)
+
+
+def _read_parquet(db: Database, name: str, path: str, size: int, limits: Limits) -> RawFile:
     con = db.con
     try:
-        try:
-            n = scalar(con, "SELECT sum(num_rows) FROM parquet_file_metadata($p)", {"p": path})
-        except duckdb.Error:
-            raise IngestError(f"{name} is not a readable Parquet file.") from None
-        if n is not None and n > limits.max_rows:
-            raise IngestError(f"{name} holds {int(n):,} rows; the limit is {limits.max_rows:,}.")
-        if n is not None and n > 100_000 and n / len(data) > limits.max_rows_per_byte:
-            raise IngestError(
-                f"{name} holds {int(n):,} rows in {len(data) / 1e6:.2f} MB ({n / len(data):.0f} rows a byte); "
-                "a file that expands this much is refused as unsafe."
-            )
-        table = fresh_name("raw")
-        src = fresh_name("pq")
-        q(con, f"CREATE TEMP TABLE {src} AS SELECT * FROM read_parquet($p)", {"p": path})
-        real = [
-            r[0]
-            for r in rows(
-                con, "SELECT column_name FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index", {"t": src}
-            )
-        ]
-        headers, notes = check_headers(name, real)
-        sel = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in range(len(real)))
-        q(con, f"CREATE TABLE {table} AS SELECT {sel}, CAST(rowid + 1 AS BIGINT) AS __row FROM {src}")
-        q(con, f"DROP TABLE {src}")
-        total = scalar(con, f"SELECT count(*) FROM {table}")
-        return RawFile(name, table, headers, total, [], notes)
-    finally:
-        os.remove(path)
+        n = scalar(con, "SELECT sum(num_rows) FROM parquet_file_metadata($p)", {"p": path})
+    except duckdb.Error:
+        raise IngestError(f"{name} is not a readable Parquet file.") from None
+    if n is not None and n > limits.max_rows:
+        raise IngestError(f"{name} holds {int(n):,} rows; the limit is {limits.max_rows:,}.")
+    if n is not None and n > 100_000 and n / size > limits.max_rows_per_byte:
+        raise IngestError(
+            f"{name} holds {int(n):,} rows in {size / 1e6:.2f} MB ({n / size:.0f} rows a byte); "
+            "a file that expands this much is refused as unsafe."
+        )
+    table = fresh_name("raw")
+    src = fresh_name("pq")
+    q(con, f"CREATE TEMP TABLE {src} AS SELECT * FROM read_parquet($p)", {"p": path})
+    real = [
+        r[0]
+        for r in rows(
+            con, "SELECT column_name FROM duckdb_columns() WHERE table_name = $t ORDER BY column_index", {"t": src}
+        )
+    ]
+    headers, notes = check_headers(name, real)
+    sel = ", ".join(f"CAST(#{i + 1} AS VARCHAR) AS c{i}" for i in range(len(real)))
+    q(con, f"CREATE TABLE {table} AS SELECT {sel}, CAST(rowid + 1 AS BIGINT) AS __row FROM {src}")
+    q(con, f"DROP TABLE {src}")
+    total = scalar(con, f"SELECT count(*) FROM {table}")
+    return RawFile(name, table, headers, total, [], notes)

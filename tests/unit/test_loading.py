@@ -533,8 +533,8 @@ def test_a_csv_on_disk_is_parsed_from_its_path_with_the_same_result(tmp_path, mo
     from metrics.load import delimited, ingest
 
     copies = []
-    made = delimited.fresh_name
-    monkeypatch.setattr(delimited, "fresh_name", lambda p: copies.append(p) or made(p))
+    made = delimited.as_file
+    monkeypatch.setattr(delimited, "as_file", lambda db, data, suffix: copies.append(suffix) or made(db, data, suffix))
     text = (
         "conversation_id,customer_id,created_at,handled_by\n"
         "c1,u1,2025-03-01T10:00:00Z,ai\n"
@@ -560,7 +560,7 @@ def test_a_csv_on_disk_is_parsed_from_its_path_with_the_same_result(tmp_path, mo
                 d.close()
         assert out[0] == out[1] and out[0][0] == (3, 1, 2), out
     # copies written: plain (bytes only), BOM (both), hint line (both); the plain file with its path: none
-    assert copies.count("upload") == 5
+    assert copies.count(".csv") == 5
 
 
 def test_one_file_or_the_same_rows_in_two_give_the_same_tables(db):
@@ -610,3 +610,23 @@ def test_one_file_or_the_same_rows_in_two_give_the_same_tables(db):
         one["messages"][0][:4] == ["conversation_id", "sent_at", "author_type", "text"] and "lang" in one["messages"][0]
     )
     assert len(one["messages"][1]) == 4 and one["rejected"] == 2
+
+
+def test_an_upload_is_read_from_memory_and_leaves_no_file(db):
+    """Uploaded bytes are handed to DuckDB as an in-memory file (Linux) or a file in the session's temp folder;
+    either way nothing is left behind, and a failed read cleans up too."""
+    import os
+
+    from metrics.core.db import rows
+    from metrics.load import raw
+
+    with raw.as_file(db, b"a,b\n1,2\n", ".csv") as path:
+        assert rows(db.con, "SELECT * FROM read_csv($p, all_varchar = true)", {"p": path}) == [("1", "2")]
+        assert path.startswith("/proc/self/fd/") == hasattr(os, "memfd_create")
+    assert path.startswith("/proc/self/fd/") or not os.path.exists(path)
+    try:
+        with raw.as_file(db, b"x", ".csv"):
+            raise ValueError
+    except ValueError:
+        pass
+    assert [f for f in os.listdir(db.temp_dir) if f.startswith("upload")] == []
