@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 from metrics.compute import topics
 from metrics.compute.signals import SIGNAL_SETTINGS
 from metrics.compute.signals import TABLE as SIGNALS
-from metrics.core.db import Database, rows, table_exists
+from metrics.core.db import Database, arrow, table_exists
 from metrics.core.settings import Settings
 
 MIN_QUESTIONS = 30  # fewer questions than this: too few to group
@@ -48,7 +50,7 @@ def unanswered(db: Database, s: Settings) -> list[Question]:
 
 
 def _unanswered(db: Database) -> list[Question]:
-    asked = rows(
+    asked = arrow(
         db.con,
         f"""SELECT m.conversation_id, m.text FROM messages m JOIN {SIGNALS} s USING (conversation_id)
             WHERE s.is_ai AND s.matured AND NOT s.truly_resolved AND m.author_type = 'customer'
@@ -56,14 +58,25 @@ def _unanswered(db: Database) -> list[Question]:
             ORDER BY s.created_at DESC, m.conversation_id, m.seq LIMIT $limit""",
         {"asks": _ASKS, "limit": LIMIT},
     )
-    if len(asked) < MIN_QUESTIONS:
+    if asked.num_rows < MIN_QUESTIONS:
         return []
-    labels, found = topics.discover([t for _, t in asked])
+    labels, found = topics.discover(asked.column(1).combine_chunks())
     if not found:
         return []
-    askers = len({c for c, _ in asked})
+    # each question's conversation as a number (in order of first appearance), so a group's askers are counted
+    # and its first three found with numpy, not by walking every question once per group
+    ids = asked.column(0).combine_chunks().dictionary_encode()
+    codes = ids.indices.to_numpy(zero_copy_only=False)
+    names = ids.dictionary.to_pylist()
+    askers = len(names)
     out = []
     for t in found:
-        ids = list(dict.fromkeys(c for (c, _), label in zip(asked, labels) if label == t.topic_id))
-        out.append(Question(t.name, len(ids), len(ids) / askers, t.terms, t.examples, ids[:3]))
+        members = codes[labels == t.topic_id]
+        distinct, first = np.unique(members, return_index=True)
+        in_order = distinct[np.argsort(first, kind="stable")]
+        out.append(
+            Question(
+                t.name, len(distinct), len(distinct) / askers, t.terms, t.examples, [names[i] for i in in_order[:3]]
+            )
+        )
     return sorted(out, key=lambda g: (-g.conversations, g.question))
