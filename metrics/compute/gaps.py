@@ -66,10 +66,11 @@ SAMPLE = 1000  # answers read per corpus (the newest): enough for the commonest 
 WORDS = r"(?u)\b[a-zA-Z]{3,}\b"  # words of three letters or more (no "ve" from "I've"); linear, no backtracking
 
 
-def _answers(db: Database, s: Settings) -> dict[tuple[str, str], list[str]]:
-    """(topic, author) -> the newest SAMPLE human or AI messages of that topic's conversations, in one query;
-    remembered across a change of window or threshold, which changes neither the conversations nor their topics
-    (keyed by POPULATION_SETTINGS: 0.7 s of each window change at 1M conversations). Read-only."""
+def _answers(db: Database, s: Settings) -> dict[tuple[str, str], list[list[str]]]:
+    """(topic, author) -> the newest SAMPLE human or AI messages of that topic's conversations, each as its
+    phrases (`words`), in one query; remembered across a change of window or threshold, which changes neither the
+    conversations nor their topics (keyed by POPULATION_SETTINGS: 0.7 s of each window change at 1M
+    conversations). Read-only."""
     key = ("gap_answers", tuple(getattr(s, k) for k in POPULATION_SETTINGS))
     if key not in db.memo:
         db.memo[key] = _read_answers(db)
@@ -89,8 +90,28 @@ def _phrases(db: Database, s: Settings, topic: str) -> tuple[list[str], list[str
     return memo[topic]
 
 
-def _read_answers(db: Database) -> dict[tuple[str, str], list[str]]:
-    out: dict[tuple[str, str], list[str]] = {}
+def _vectoriser(**kw):
+    from sklearn.feature_extraction.text import TfidfVectorizer  # loaded only when there are gaps to read
+
+    return TfidfVectorizer(**kw)
+
+
+def words(texts: list[str], known: dict[str, list[str]]) -> list[list[str]]:
+    """Each text's phrases: lower-cased word runs of 1-3 words (WORDS), English stop words left out. Split once
+    per distinct text (`known` holds those split already; agents' macros and the AI's stock answers repeat), where
+    before each answer was split again for every topic it was the background of."""
+    split = _vectoriser(ngram_range=(1, 3), stop_words="english", token_pattern=WORDS).build_analyzer()
+    out = []
+    for t in texts:
+        if t not in known:
+            known[t] = split(t)
+        out.append(known[t])
+    return out
+
+
+def _read_answers(db: Database) -> dict[tuple[str, str], list[list[str]]]:
+    out: dict[tuple[str, str], list[list[str]]] = {}
+    known: dict[str, list[str]] = {}
     for topic, author, texts in rows(
         db.con,
         # max_by keeps the n newest per group without sorting every message (a window over them: 1.7 s -> 0.7 s
@@ -101,20 +122,19 @@ def _read_answers(db: Database) -> dict[tuple[str, str], list[str]]:
             GROUP BY 1, 2 ORDER BY 1, 2""",
         {"n": SAMPLE},
     ):
-        out[(topic, author)] = texts
+        out[(topic, author)] = words(texts, known)
     return out
 
 
 def distinctive(
-    human: list[str], ai: list[str], background: list[str] = (), n: int = PHRASES
+    human: list[list[str]], ai: list[list[str]], background: list[list[str]] = (), n: int = PHRASES
 ) -> tuple[list[str], list[str]]:
     """(phrases the human answers in a topic use more than the AI's answers there and more than the humans'
-    answers elsewhere (greetings and sign-offs cancel out), the AI's own most typical phrases)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer  # loaded only when there are gaps to read
-
+    answers elsewhere (greetings and sign-offs cancel out), the AI's own most typical phrases). Each answer is
+    given as its phrases (`words`)."""
     if not human or not ai:
         return [], []
-    vec = TfidfVectorizer(ngram_range=(1, 3), stop_words="english", sublinear_tf=True, min_df=2, token_pattern=WORDS)
+    vec = _vectoriser(analyzer=_as_given, sublinear_tf=True, min_df=2)
     background = list(background)
     try:
         x = vec.fit_transform(human + ai + background)
@@ -128,6 +148,10 @@ def distinctive(
     human_top = [str(terms[j]) for j in np.argsort(-gap, kind="stable")[:n] if gap[j] > 0]
     ai_top = [str(terms[j]) for j in np.argsort(-a, kind="stable")[:n] if a[j] > 0]
     return human_top, ai_top
+
+
+def _as_given(phrases: list[str]) -> list[str]:
+    return phrases
 
 
 def find(db: Database, s: Settings, months: float | None) -> list[Gap]:
