@@ -8,7 +8,7 @@ from __future__ import annotations
 from metrics.core.db import Database, columns, ident, q, rows
 from metrics.core.schema import SQL_TYPES, TABLES
 from metrics.load.issues import ISSUES_TABLE
-from metrics.load.stage import UNKNOWN_HANDLER, Staged
+from metrics.load.stage import UNKNOWN_HANDLER, Staged, message_order
 
 
 def _union(db: Database, staged: list[Staged], table: str, merge: bool = False) -> str | None:
@@ -23,7 +23,7 @@ def _union(db: Database, staged: list[Staged], table: str, merge: bool = False) 
         q(db.con, f"DROP TABLE IF EXISTS {out}")
         q(db.con, f"ALTER TABLE {only.table} RENAME TO {out}")
         q(db.con, f"ALTER TABLE {out} RENAME COLUMN __row TO source_row")
-        wanted = {"__file_order", "source_file", "source_row", *cols, *only.extras}
+        wanted = {"__file_order", "source_file", "source_row", *cols, *only.extras, "seq"}
         for c in columns(db.con, out):
             if c not in wanted:  # the reasons and checks stage left, recorded already
                 q(db.con, f"ALTER TABLE {out} DROP COLUMN {ident(c)}")
@@ -34,9 +34,10 @@ def _union(db: Database, staged: list[Staged], table: str, merge: bool = False) 
     selects = []
     for order, s in enumerate(parts):
         extra_sel = [ident(e) if e in s.extras else f"CAST(NULL AS VARCHAR) AS {ident(e)}" for e in all_extras]
+        seq = [f"{message_order('sent_at', str(order), '__row')} AS seq"] if table == "messages" else []
         selects.append(
             f"SELECT {order} AS __file_order, source_file, __row AS source_row, "
-            + ", ".join(cols + extra_sel)
+            + ", ".join(cols + extra_sel + seq)
             + f" FROM {s.table}"
         )
     q(db.con, f"CREATE OR REPLACE TABLE {out} AS " + " UNION ALL ".join(selects))
@@ -213,22 +214,18 @@ def build(db: Database, staged: list[Staged]) -> dict[str, int]:
         canon = [f.name for f in TABLES["messages"]]
         _dedupe(db, msgs, canon, canon)
         orphan = f"NOT EXISTS (SELECT 1 FROM {conv} c WHERE c.conversation_id = m.conversation_id)" if conv else "true"
-        q(
+        orphans = rows(
             con,
             f"""INSERT INTO {ISSUES_TABLE} SELECT source_file, source_row, NULL, NULL,
                 'orphan message: no conversation ' || conversation_id || ' in the conversation files', TRUE, 'orphan'
                 FROM {msgs} m WHERE {orphan}""",
-        )
-        q(con, f"DELETE FROM {msgs} m WHERE {orphan}")
-        # Ties in sent_at keep file order (SPEC 7): seq is the message's position in its conversation.
-        q(
-            con,
-            f"""CREATE TABLE messages AS SELECT * EXCLUDE (__file_order),
-                row_number() OVER (PARTITION BY conversation_id ORDER BY sent_at, __file_order, source_row) AS seq
-                FROM {msgs}""",
-        )
+        )[0][0]
+        if orphans:
+            q(con, f"DELETE FROM {msgs} m WHERE {orphan}")
+        q(con, f"ALTER TABLE {msgs} RENAME TO messages")  # the union is the table (no copy of 7M messages)
+        q(con, "ALTER TABLE messages DROP COLUMN __file_order")
     else:
-        q(con, _empty("messages", ", CAST(NULL AS BIGINT) AS seq"))
+        q(con, _empty("messages", ", CAST(NULL AS HUGEINT) AS seq"))
     if msgs and conv:
         q(con, MESSAGE_FACTS_SQL.format(conv=conv))
     else:

@@ -35,6 +35,17 @@ UNKNOWN_HANDLER = "(unknown)"
 RESERVED = {"source_file", "source_row", "ended_at_derived", "end_known", "seq", *SIGNAL_COLUMNS}
 
 
+def message_order(sent_at: str, file_order: str, row: str) -> str:
+    """SQL for a message's place in its conversation, `seq` (SPEC 7: ties in sent_at keep file order): sent_at,
+    then the file's place in the upload, then the row in the file, packed into one number to compare and sort by
+    (not a count: numbering the messages 1, 2, 3 took a window over every message, 1.5 s at 7M messages). The
+    parts fit: microseconds since 1970 above bit 48 (no timestamp before 1971 is loaded), the file below 65,536,
+    the row below 2^32."""
+    return (
+        f"(CAST(epoch_us({sent_at}) AS HUGEINT) << 48) | (CAST({file_order} AS HUGEINT) << 32) | CAST({row} AS HUGEINT)"
+    )
+
+
 def is_internal_name(header: str) -> bool:
     """Whether an uploaded column name could meet a name the loader, the signals or a metric query uses.
 
@@ -53,7 +64,7 @@ def is_internal_name(header: str) -> bool:
 class Staged:
     raw: RawFile
     mapping: FileMapping
-    table: str  # stg_* table: __file_order (0), source_file, __row, canonical columns, extras, reasons
+    table: str  # stg_* table: __file_order (0), source_file, __row, canonical columns, extras, seq (messages), reasons
     extras: list[str]
     notes: list[str]
     warnings: list[str] = field(default_factory=list)  # the notes that are also load warnings (JSON, Excel)
@@ -248,6 +259,9 @@ def stage(db: Database, raw: RawFile, m: FileMapping, settings: Settings) -> Sta
         inner.append(f"{cleaned('c' + str(idx[h]))} AS {ident(out_name)}")
         outer.append(ident(out_name))
 
+    if m.table == "messages" and not m.merge:  # the order as if this file were the upload's first (the union
+        # of several files orders them again); from the parsed time: a row whose time is not used is rejected
+        outer.append(f"{message_order('sent_at__x', '0', '__row')} AS seq")
     err_cols = [f"{e} AS __e{i}" for i, (_, _, e) in enumerate(errs)]
     overlap_cols = [f"{o} AS __o{i}" for i, (_, _, o) in enumerate(ts_checks)]
     p0 = ", ".join([f"{raw.row} AS __row", *(f"{T.clean(c)} AS {a}" for c, a in clean.items())])

@@ -201,10 +201,10 @@ def test_a_repeated_message_is_rejected_and_a_different_one_at_the_same_time_kep
             "c1,2024-01-01T10:00:00Z,customer,hello again\n",
         ),
     )
-    assert rows(db.con, "SELECT seq, author_type, text FROM messages ORDER BY seq") == [
-        (1, "customer", "hello"),
-        (2, "ai", "hi there"),
-        (3, "customer", "hello again"),
+    assert rows(db.con, "SELECT author_type, text FROM messages ORDER BY seq") == [
+        ("customer", "hello"),
+        ("ai", "hi there"),
+        ("customer", "hello again"),
     ]
     assert [(i["file"], i["row"], i["reason"]) for i in issues(db)] == [
         ("m.csv", 4, "exact duplicate of m.csv row 2 (first one kept)")
@@ -382,10 +382,10 @@ def test_escalated_fallback_and_ended_at_from_messages(load, db):
         ("c3", False, ts(2024, 1, 1, 10)),
     ]
     # ties in sent_at keep file order
-    assert rows(db.con, "SELECT author_type, seq FROM messages ORDER BY seq") == [
-        ("customer", 1),
-        ("human", 2),
-        ("customer", 3),
+    assert rows(db.con, "SELECT author_type, source_row FROM messages ORDER BY seq") == [
+        ("customer", 2),
+        ("human", 3),
+        ("customer", 4),
     ]
     m = r.files[1]
     assert (m.read, m.loaded, m.rejected) == (4, 3, 1)
@@ -589,9 +589,13 @@ def test_one_file_or_the_same_rows_in_two_give_the_same_tables(db):
         try:
             ingest.load(d, [(n, t.encode()) for n, t in files], Settings())
             out = {}
-            for t in ("conversations", "messages"):
-                cur = d.con.execute(f"SELECT * EXCLUDE (source_file, source_row) FROM {t} ORDER BY ALL")
+            for t, where in (
+                ("conversations", "source_file, source_row"),
+                ("messages", "source_file, source_row, seq"),
+            ):
+                cur = d.con.execute(f"SELECT * EXCLUDE ({where}) FROM {t} ORDER BY ALL")
                 out[t] = ([c[0] for c in cur.description], cur.fetchall())
+            out["order"] = d.con.execute("SELECT text FROM messages ORDER BY conversation_id, seq").fetchall()
             out["rejected"] = scalar(d.con, "SELECT count(*) FROM load_issues WHERE rejected")
             return out
         finally:
@@ -630,3 +634,32 @@ def test_an_upload_is_read_from_memory_and_leaves_no_file(db):
     except ValueError:
         pass
     assert [f for f in os.listdir(db.temp_dir) if f.startswith("upload")] == []
+
+
+def test_a_messages_order_is_time_then_file_then_row(load, db):
+    """seq orders a conversation's messages (SPEC 7): by sent_at to the microsecond, ties by the file's place in
+    the upload and then its row, a later file's earlier message first; the first human message, the last author
+    and the first and last customer texts follow that order."""
+    conv = conv_csv("c1,u1,2024-01-01T10:00:00Z,,ai,,,")
+    first = (
+        "conversation_id,sent_at,author_type,text\n"
+        "c1,2024-01-01T10:05:00.000002Z,customer,second tie in time\n"  # row 2
+        "c1,2024-01-01T10:05:00.000001Z,ai,a microsecond earlier\n"  # row 3
+        "c1,2024-01-01T10:09:00Z,customer,last\n"  # row 4
+    )
+    second = (
+        "conversation_id,sent_at,author_type,text\n"
+        "c1,2024-01-01T10:01:00Z,customer,first of all\n"  # row 2 of the second file
+        "c1,2024-01-01T10:05:00.000002Z,human,tie: after the first file's row\n"
+    )
+    load(("c.csv", conv), ("m1.csv", first), ("m2.csv", second))
+    assert [r[0] for r in rows(db.con, "SELECT text FROM messages ORDER BY seq")] == [
+        "first of all",
+        "a microsecond earlier",
+        "second tie in time",
+        "tie: after the first file's row",
+        "last",
+    ]
+    assert rows(db.con, "SELECT last_author, t_first, t_last, ai_before_agent_at FROM message_facts") == [
+        ("customer", "first of all", "last", ts(2024, 1, 1, 10, 5).replace(microsecond=1))
+    ]
