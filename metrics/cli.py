@@ -144,6 +144,8 @@ def main(argv: list[str] | None = None) -> int:
         # Each file is read when its turn comes and dropped once in the database: one file's bytes in memory
         # at a time (the messages export can be the size of all the rest).
         result = ingest.load(db, ((name, _read(path), path) for name, path in named), s, mappings, tables=forced)
+        if dbmod.large(db):  # as the app does: at 1M conversations 2.0 s, paid back by the report (no spilling
+            dbmod.compact(db)  # past the memory limit), and a peak RSS of 2.43 GB instead of 2.69 GB
         dbmod.lock_down(db)
         if not result.files and result.errors:
             return _fail(" ".join(result.errors))

@@ -168,3 +168,25 @@ def test_a_narrow_table_is_updated_only_when_it_holds_what_its_moving_columns_re
             db.memo.pop(("signals_rows", "narrow"))
             signals.compute(db, s, table="narrow", keep=keep)
             assert rows(db.con, "SELECT * FROM narrow ORDER BY ALL") == got
+
+
+def test_the_command_line_compresses_a_large_dataset_with_the_same_report(monkeypatch, tmp_path):
+    """The CLI compresses a large dataset after loading, as the app does; the report is the same either way."""
+    import json
+    import os
+
+    from metrics.cli import main
+    from metrics.core import db as dbmod
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    files = [os.path.join(root, "sample_data", f) for f in ("conversations.csv.gz", "messages.csv.gz")]
+    compacted = []
+    real = dbmod.compact
+    monkeypatch.setattr(dbmod, "compact", lambda d: compacted.append(1) or real(d))
+    out = []
+    for above in (1 << 60, 0):  # never large, then everything large
+        monkeypatch.setattr(dbmod, "COMPACT_ABOVE", above)
+        assert main(["report", *files, "--json", str(tmp_path / "r.json")]) == 0
+        out.append(json.loads((tmp_path / "r.json").read_text()))
+    assert compacted == [1]
+    assert out[0]["metrics"] == out[1]["metrics"] and out[0]["by_category"] == out[1]["by_category"]
