@@ -151,15 +151,21 @@ def discover(
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-    vec = TfidfVectorizer(
-        ngram_range=(1, 2), min_df=2, max_df=0.5, stop_words="english", sublinear_tf=True, max_features=20_000
-    )
     texts = texts if isinstance(texts, pa.Array) else pa.array(texts, pa.string())
+    # Every distinct text is split into words once (first messages repeat a lot: 'Hi', 'Where is my order?'):
+    # the fit and the assignment below read the same splits. Arrow's dictionary encoding numbers the distinct
+    # texts in order of first appearance, in C++.
+    encoded = texts.dictionary_encode()
+    inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    distinct_texts = encoded.dictionary.to_pylist()
+    split = TfidfVectorizer(ngram_range=(1, 2), stop_words="english").build_analyzer()
+    words = [split(t) for t in distinct_texts]
+    vec = TfidfVectorizer(analyzer=_as_given, min_df=2, max_df=0.5, sublinear_tf=True, max_features=20_000)
     fit = np.arange(len(texts))
     if len(texts) > FIT:
         fit = np.sort(np.random.default_rng(SEED).choice(len(texts), size=FIT, replace=False))
     try:
-        x_fit = vec.fit_transform(texts.take(pa.array(fit)).to_pylist())
+        x_fit = vec.fit_transform([words[i] for i in inverse[fit]])
     except ValueError:  # no word left after dropping the rare and the ubiquitous ones: no topics to find
         return np.zeros(len(texts), dtype=int), []
     if x_fit.shape[1] == 0:
@@ -173,14 +179,10 @@ def discover(
         warnings.simplefilter("ignore", ConvergenceWarning)
         km = KMeans(n_clusters=k, n_init=3, random_state=SEED).fit(x_fit)
     say(0.75, "assigning every conversation")
-    # Every distinct text is vectorised and assigned once (first messages repeat a lot: 'Hi', 'Where is my
-    # order?'); each text then takes its distinct text's topic, and sizes and means count every copy.
-    # (Arrow's dictionary encoding numbers the distinct texts in order of first appearance, in C++.)
-    encoded = texts.dictionary_encode()
-    inverse = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    distinct_texts = encoded.dictionary.to_pylist()
+    # Every distinct text is vectorised and assigned once; each text then takes its distinct text's topic, and
+    # sizes and means count every copy.
     copies = np.bincount(inverse, minlength=len(distinct_texts)).astype(float)
-    x = vec.transform(distinct_texts)
+    x = vec.transform(words)
     if len(fit) == len(texts):  # every text was in the fit: keep its labels (identical texts share one)
         per_text = np.empty(len(distinct_texts), dtype=np.int64)
         per_text[inverse] = km.labels_
@@ -204,6 +206,10 @@ def discover(
         examples = [distinct_texts[i] for i in members[np.argsort(-closeness, kind="stable")[:2]]]
         topics.append(Topic(renumber[int(old)], " / ".join(top[:3]) or "(no words)", top, int(sizes[old]), examples))
     return np.asarray([renumber[int(v)] for v in labels]), topics
+
+
+def _as_given(words: list[str]) -> list[str]:
+    return words
 
 
 def ensure(db: Database, k: int | None = None, progress: Callable[[float, str], None] | None = None) -> list[Topic]:
