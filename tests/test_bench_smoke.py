@@ -33,3 +33,21 @@ def test_the_duckdb_floor_and_the_pandas_reference_agree(tmp_path):
     pd_ = references.pandas_reference(conv, msgs)
     for k, v in sql.items():
         assert math.isclose(float(v), float(pd_[k]), rel_tol=1e-9, abs_tol=1e-9), (k, v, pd_[k])
+
+
+def test_the_load_and_report_profiles_run(tmp_path, monkeypatch, capsys):
+    """`bench.load_profile` and `bench.report_profile` print their parts (every part the report calls is found)."""
+    import sys
+
+    from bench import load_profile, report_profile
+
+    paths = write(generate(300, seed=2, with_sentiment=True, extra_exchanges=1), str(tmp_path), "none")
+    monkeypatch.setattr(sys, "argv", ["load_profile", *paths, "--top", "3"])
+    load_profile.main()
+    assert "ingest.load:" in capsys.readouterr().out
+    monkeypatch.setattr(sys, "argv", ["report_profile", *paths, "--compact", "--top", "30"])
+    report_profile.main()
+    out = capsys.readouterr().out
+    assert "report" in out.splitlines()[0]
+    for fragment, fn in report_profile.PARTS:
+        assert f"{fragment.rsplit('/', 1)[-1][:-3]}.{fn} " in out, (fragment, fn, out)
