@@ -20,6 +20,7 @@ from metrics.compute.findings import Context, _priced, _q
 from metrics.compute.signals import POPULATION_SETTINGS, SIGNAL_SETTINGS
 from metrics.compute.signals import TABLE as SIGNALS
 from metrics.compute.stats import worse_than_the_rest
+from metrics.compute.topics import as_given
 from metrics.core.db import Database, rows, table_exists
 from metrics.core.settings import Settings
 
@@ -134,7 +135,7 @@ def distinctive(
     given as its phrases (`words`)."""
     if not human or not ai:
         return [], []
-    vec = _vectoriser(analyzer=_as_given, sublinear_tf=True, min_df=2)
+    vec = _vectoriser(analyzer=as_given, sublinear_tf=True, min_df=2)
     background = list(background)
     try:
         x = vec.fit_transform(human + ai + background)
@@ -148,10 +149,6 @@ def distinctive(
     human_top = [str(terms[j]) for j in np.argsort(-gap, kind="stable")[:n] if gap[j] > 0]
     ai_top = [str(terms[j]) for j in np.argsort(-a, kind="stable")[:n] if a[j] > 0]
     return human_top, ai_top
-
-
-def _as_given(phrases: list[str]) -> list[str]:
-    return phrases
 
 
 def find(db: Database, s: Settings, months: float | None) -> list[Gap]:

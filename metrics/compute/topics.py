@@ -160,7 +160,7 @@ def discover(
     distinct_texts = encoded.dictionary.to_pylist()
     split = TfidfVectorizer(ngram_range=(1, 2), stop_words="english").build_analyzer()
     words = [split(t) for t in distinct_texts]
-    vec = TfidfVectorizer(analyzer=_as_given, min_df=2, max_df=0.5, sublinear_tf=True, max_features=20_000)
+    vec = TfidfVectorizer(analyzer=as_given, min_df=2, max_df=0.5, sublinear_tf=True, max_features=20_000)
     fit = np.arange(len(texts))
     if len(texts) > FIT:
         fit = np.sort(np.random.default_rng(SEED).choice(len(texts), size=FIT, replace=False))
@@ -208,7 +208,8 @@ def discover(
     return np.asarray([renumber[int(v)] for v in labels]), topics
 
 
-def _as_given(words: list[str]) -> list[str]:
+def as_given(words: list[str]) -> list[str]:
+    """The analyser of a vectoriser given texts already split into words (each split once, reused)."""
     return words
 
 
