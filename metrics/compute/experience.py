@@ -164,9 +164,10 @@ def hot_spots(db: Database, min_reached: int = 20, alpha: float = 0.05) -> list[
 
 
 def transcript(db: Database, conversation_id: str):
-    """The messages of one conversation, in order (a DataFrame; text is shown as plain text)."""
+    """The messages of one conversation, in order, numbered 1, 2, 3 (a DataFrame; text is shown as plain text)."""
     return df(
         db.con,
-        "SELECT seq, sent_at, author_type, text, sentiment FROM messages WHERE conversation_id = $c ORDER BY seq",
+        """SELECT row_number() OVER (ORDER BY seq) AS seq, sent_at, author_type, text, sentiment FROM messages
+           WHERE conversation_id = $c ORDER BY seq""",
         {"c": conversation_id},
     )

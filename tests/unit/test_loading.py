@@ -640,6 +640,8 @@ def test_a_messages_order_is_time_then_file_then_row(load, db):
     """seq orders a conversation's messages (SPEC 7): by sent_at to the microsecond, ties by the file's place in
     the upload and then its row, a later file's earlier message first; the first human message, the last author
     and the first and last customer texts follow that order."""
+    from metrics.compute import experience
+
     conv = conv_csv("c1,u1,2024-01-01T10:00:00Z,,ai,,,")
     first = (
         "conversation_id,sent_at,author_type,text\n"
@@ -662,4 +664,9 @@ def test_a_messages_order_is_time_then_file_then_row(load, db):
     ]
     assert rows(db.con, "SELECT last_author, t_first, t_last, ai_before_agent_at FROM message_facts") == [
         ("customer", "first of all", "last", ts(2024, 1, 1, 10, 5).replace(microsecond=1))
+    ]
+    shown = experience.transcript(db, "c1")  # a drill-down's transcript numbers them 1, 2, 3 in that order
+    assert shown["seq"].tolist() == [1, 2, 3, 4, 5] and shown["text"].tolist()[:2] == [
+        "first of all",
+        "a microsecond earlier",
     ]
