@@ -87,11 +87,6 @@ def _fail(msg: str) -> int:
 CLI_MEMORY_LIMIT = os.environ.get("SUPPORTAI_MEMORY_LIMIT", "2.4GB")
 
 
-def _read(path: str) -> bytes:
-    with open(path, "rb") as fh:
-        return fh.read()
-
-
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "docs":
@@ -141,9 +136,10 @@ def main(argv: list[str] | None = None) -> int:
             forced[name] = table
     db = dbmod.connect(memory_limit=CLI_MEMORY_LIMIT)
     try:
-        # Each file is read when its turn comes and dropped once in the database: one file's bytes in memory
-        # at a time (the messages export can be the size of all the rest).
-        result = ingest.load(db, ((name, _read(path), path) for name, path in named), s, mappings, tables=forced)
+        # Each file is read from its path when its turn comes: a CSV that can be parsed as it is never enters
+        # this process's memory, another file's bytes only until it is in the database (the messages export can
+        # be the size of all the rest).
+        result = ingest.load(db, ((name, None, path) for name, path in named), s, mappings, tables=forced)
         if dbmod.large(db):  # as the app does: at 1M conversations 2.0 s, paid back by the report (no spilling
             dbmod.compact(db)  # past the memory limit), and a peak RSS of 2.43 GB instead of 2.69 GB
         dbmod.lock_down(db)

@@ -9,6 +9,7 @@ read = loaded + rejected, per file and in total.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -132,7 +133,7 @@ def _file_reports(db: Database, staged: list[Staged], merged: dict[str, int]) ->
 
 def load(
     db: Database,
-    files: Iterable[tuple[str, bytes] | tuple[str, bytes, str]],
+    files: Iterable[tuple[str, bytes] | tuple[str, bytes | None, str]],
     settings: Settings,
     mappings: dict[str, FileMapping] | None = None,
     limits: Limits = Limits(),
@@ -158,7 +159,9 @@ def load(
     unread: dict[str, str] = {}
     seen: set[str] = set()
     found: list[tuple[RawFile, FileMapping]] = []
-    for name, data, *where in files:  # (name, bytes) or, from the command line, (name, bytes, path on disk)
+    # (name, bytes), or from the command line (name, None, path on disk): read from there, held in memory only
+    # if it must be changed before parsing
+    for name, data, *where in files:
         if name in seen:
             errors.append(f"{name} was uploaded twice; the second copy is ignored.")
             continue
@@ -168,10 +171,11 @@ def load(
             if raw is None:
                 if db.locked:
                     raise IngestError(f"{name} could not be read; fix it and upload it again.")
-                say(f"Reading {name} ({len(data) / 1e6:,.1f} MB)")
+                size = len(data) if data is not None else os.path.getsize(where[0])
+                say(f"Reading {name} ({size / 1e6:,.1f} MB)")
                 raw = read_file(db, name, data, limits, path=where[0] if where else None)
                 say(f"Read {name}: {raw.records:,} rows")
-            data = b""  # a caller that streams its files (the CLI) holds only one file's bytes at a time
+            data = None  # a caller that streams its files holds only one file's bytes at a time
             raws[name] = raw
             m = mappings.get(name)
             if m is None:

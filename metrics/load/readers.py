@@ -49,13 +49,27 @@ def _gunzip(name: str, data: bytes, limits: Limits) -> bytes:
     return out
 
 
-def read_file(db: Database, name: str, data: bytes, limits: Limits = Limits(), path: str | None = None) -> RawFile:
-    """Parse one uploaded file into a raw text table of `db`; `path`: the same bytes on disk (command line)."""
-    if len(data) == 0:
+def read_file(
+    db: Database, name: str, data: bytes | None, limits: Limits = Limits(), path: str | None = None
+) -> RawFile:
+    """Parse one uploaded file into a raw text table of `db`; `path`: the same bytes on disk (command line).
+    `data` None: read from `path`; a CSV or TSV that can be parsed as it is is then never held in memory."""
+    if data is None:
+        if path is None:
+            raise ValueError("read_file needs the file's bytes or its path")
+        size = os.path.getsize(path)
+        with open(path, "rb") as fh:
+            head = fh.read(4)
+    else:
+        size, head = len(data), data[:4]
+    if size == 0:
         raise IngestError(f"{name} is empty (0 bytes).")
-    if len(data) > limits.max_file_bytes:
-        raise IngestError(f"{name} is {len(data) / 1e6:.0f} MB; the limit is {limits.max_file_bytes / 1e6:.0f} MB.")
-    kind = sniff_format(name, data)
+    if size > limits.max_file_bytes:
+        raise IngestError(f"{name} is {size / 1e6:.0f} MB; the limit is {limits.max_file_bytes / 1e6:.0f} MB.")
+    kind = sniff_format(name, head)
+    if data is None and kind not in ("csv", "tsv"):
+        with open(path, "rb") as fh:
+            data = fh.read()
     notes: list[str] = []
     if kind == "gzip":
         data = _gunzip(name, data, limits)

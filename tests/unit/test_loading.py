@@ -545,7 +545,11 @@ def test_a_csv_on_disk_is_parsed_from_its_path_with_the_same_result(tmp_path, mo
         path = tmp_path / "conversations.csv"
         path.write_bytes(variant)
         out = []
-        for files in ([("conversations.csv", variant)], [("conversations.csv", variant, str(path))]):
+        for files in (
+            [("conversations.csv", variant)],
+            [("conversations.csv", variant, str(path))],
+            [("conversations.csv", None, str(path))],  # the command line: read from the path
+        ):
             d = dbmod.connect(memory_limit="256MB", threads=1)
             try:
                 r = ingest.load(d, files, Settings())
@@ -558,9 +562,10 @@ def test_a_csv_on_disk_is_parsed_from_its_path_with_the_same_result(tmp_path, mo
                 )
             finally:
                 d.close()
-        assert out[0] == out[1] and out[0][0] == (3, 1, 2), out
-    # copies written: plain (bytes only), BOM (both), hint line (both); the plain file with its path: none
-    assert copies.count(".csv") == 5
+        assert out[0] == out[1] == out[2] and out[0][0] == (3, 1, 2), out
+    # copies written: plain (bytes only), BOM (all three), hint line (all three); the plain file with its path:
+    # none
+    assert copies.count(".csv") == 7
 
 
 def test_one_file_or_the_same_rows_in_two_give_the_same_tables(db):
@@ -670,3 +675,31 @@ def test_a_messages_order_is_time_then_file_then_row(load, db):
         "first of all",
         "a microsecond earlier",
     ]
+
+
+@pytest.mark.parametrize(
+    "content, plain",
+    [
+        (b"a,b\n1,2\n", True),
+        (b"a,b\r\n1,2\r\n", True),  # Windows line ends
+        (b"a,b\n1,caf\xc3\xa9\n", True),
+        (b"\xef\xbb\xbfa,b\n1,2\n", False),  # byte-order mark
+        (b"\xff\xfea\x00", False),  # UTF-16
+        (b"sep=;\na;b\n1;2\n", False),  # Excel's hint line
+        (b"a,b\n1,caf\xe9\n", False),  # Windows-1252
+        (b'a,b\n1,"x\ry"\n', False),  # a carriage return inside a value
+        (b"a,b\r1,2\r", False),  # classic Mac line ends
+        (b"a,b\n1,2\r", False),  # ends with a carriage return
+        (b"a,b\n1,caf\xc3", False),  # ends inside a character
+        (b"a,b\n1,caf\xc3a\n", False),  # a character cut short, plain ASCII after it
+    ],
+)
+def test_a_file_is_parsed_from_disk_as_it_is_only_when_nothing_needs_changing(tmp_path, content, plain):
+    from metrics.load.delimited import plain_on_disk
+
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    assert plain_on_disk(str(path)) is plain
+    # the same across chunk ends: a CRLF or a character split between two chunks, a lone CR at a chunk's end
+    assert plain_on_disk(str(path), chunk=3) is plain
+    assert plain_on_disk(str(path), chunk=1) is plain
