@@ -87,8 +87,8 @@ ORDER BY hours
 
 def _curves(db: Database, segments: list[str]) -> dict[tuple[str, str], Curve]:
     """(handler, "all") and (handler, "segment=value") -> Curve, from one read of the signals: values of a
-    segment are grouped by their Arrow dictionary codes (a pandas groupby per segment read the million rows
-    three times and took about 2 s at 1M conversations)."""
+    segment are grouped by their number in the segment's list of names (a pandas groupby per segment read the
+    million rows three times and took about 2 s at 1M conversations)."""
     # Each segment's values read once as a list of names, the rows carrying the value's number in it: a million
     # strings through Arrow took 0.3 s at 1M conversations, numbers a fraction of that.
     value = {i: f"coalesce(CAST({ident(seg)} AS VARCHAR), '(none)')" for i, seg in enumerate(segments)}

@@ -94,7 +94,7 @@ def too_large(db: Database, name: str) -> IngestError:
 def as_file(db: Database, data: bytes, suffix: str) -> Iterator[str]:
     """A path DuckDB can read `data` from, removed afterwards. On Linux an anonymous in-memory file
     (memfd: 0.26 s for a 711 MB upload where writing it to the temp folder took 0.85 s; not limited by the size
-    of /dev/shm, visible to no other process, gone when closed); elsewhere a file in the session's temp folder."""
+    of /dev/shm, with no name in any folder, gone when closed); elsewhere a file in the session's temp folder."""
     if hasattr(os, "memfd_create"):
         fd = os.memfd_create("upload", os.MFD_CLOEXEC)
         try:
