@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from metrics.compute.resolution import LeakResult
 
 BLUE, RED, GREY, GREEN = "#2563eb", "#dc2626", "#9ca3af", "#16a34a"
+HANDLER_COLOURS = {"AI conversations": BLUE, "Human conversations": RED}
 LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 380}
 
 
@@ -217,7 +218,8 @@ def return_curve(series: dict[str, list[dict]], title: str) -> go.Figure:
     fig = go.Figure()
     colours = [BLUE, RED, GREEN, GREY]
     for n, (name, pts) in enumerate(series.items()):
-        colour = colours[n % len(colours)]
+        # AI blue and human red on every dataset (a helpdesk export's only curve, the human one, was blue)
+        colour = HANDLER_COLOURS.get(name, colours[n % len(colours)])
         days = [p["hours"] / 24 for p in pts]
         _band(fig, days, [p["ci_low"] for p in pts], [p["ci_high"] for p in pts], colour, "hv")
         fig.add_scatter(
