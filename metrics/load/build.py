@@ -88,6 +88,18 @@ def _dedupe(db: Database, src: str, key: list[str], compare: list[str]) -> None:
     q(con, "DROP TABLE dups")
 
 
+def _reject_orphans(db: Database, conv: str | None) -> None:
+    """Messages whose conversation is in no conversation file are rejected, each with its reason."""
+    orphan = f"NOT EXISTS (SELECT 1 FROM {conv} c WHERE c.conversation_id = m.conversation_id)" if conv else "true"
+    q(
+        db.con,
+        f"""INSERT INTO {ISSUES_TABLE} SELECT source_file, source_row, NULL, NULL,
+            'orphan message: no conversation ' || conversation_id || ' in the conversation files', TRUE, 'orphan'
+            FROM messages m WHERE {orphan}""",
+    )
+    q(db.con, f"DELETE FROM messages m WHERE {orphan}")
+
+
 def _empty(table: str, extra: str = "") -> str:
     cols = ", ".join(f"CAST(NULL AS {SQL_TYPES[f.kind]}) AS {f.name}" for f in TABLES[table])
     return f"CREATE TABLE {table} AS SELECT CAST(NULL AS VARCHAR) AS source_file, CAST(NULL AS BIGINT) AS source_row, {cols}{extra} WHERE false"
@@ -213,21 +225,22 @@ def build(db: Database, staged: list[Staged]) -> dict[str, int]:
     if msgs:
         canon = [f.name for f in TABLES["messages"]]
         _dedupe(db, msgs, canon, canon)
-        orphan = f"NOT EXISTS (SELECT 1 FROM {conv} c WHERE c.conversation_id = m.conversation_id)" if conv else "true"
-        orphans = rows(
-            con,
-            f"""INSERT INTO {ISSUES_TABLE} SELECT source_file, source_row, NULL, NULL,
-                'orphan message: no conversation ' || conversation_id || ' in the conversation files', TRUE, 'orphan'
-                FROM {msgs} m WHERE {orphan}""",
-        )[0][0]
-        if orphans:
-            q(con, f"DELETE FROM {msgs} m WHERE {orphan}")
         q(con, f"ALTER TABLE {msgs} RENAME TO messages")  # the union is the table (no copy of 7M messages)
         q(con, "ALTER TABLE messages DROP COLUMN __file_order")
     else:
         q(con, _empty("messages", ", CAST(NULL AS HUGEINT) AS seq"))
     if msgs and conv:
+        # the facts join each message to its conversation, so they count only messages that have one: the
+        # orphans are looked for (an anti-join of every message, 0.2 s at 7M) only when the counts differ
         q(con, MESSAGE_FACTS_SQL.format(conv=conv))
+        counted, total = rows(
+            con, "SELECT (SELECT coalesce(sum(n_messages), 0) FROM message_facts), (SELECT count(*) FROM messages)"
+        )[0]
+        if counted < total:
+            _reject_orphans(db, conv)
+    elif msgs:  # no conversation file: every message is an orphan
+        _reject_orphans(db, None)
+        q(con, f"CREATE TABLE message_facts AS SELECT {FACT_COLUMNS} WHERE false")
     else:
         q(con, f"CREATE TABLE message_facts AS SELECT {FACT_COLUMNS} WHERE false")
     if conv:

@@ -392,6 +392,37 @@ def test_escalated_fallback_and_ended_at_from_messages(load, db):
     assert issues(db)[0]["reason"] == "orphan message: no conversation c9 in the conversation files"
 
 
+def test_orphan_messages_leave_the_facts_as_without_them(load, db):
+    """The orphans are looked for only when the facts count fewer messages than were loaded: every orphan is
+    still rejected (two in the middle of the file here), and the facts are those of the file without them."""
+    conv = "conversation_id,customer_id,created_at,handled_by\nc1,u1,2024-01-01T10:00:00Z,ai\n"
+    msgs = (
+        "conversation_id,sent_at,author_type,text\n"
+        "c1,2024-01-01T10:01:00Z,customer,hello\n"
+        "c8,2024-01-01T10:02:00Z,customer,lost\n"
+        "c9,2024-01-01T10:03:00Z,ai,lost too\n"
+        "c1,2024-01-01T10:04:00Z,ai,answer\n"
+    )
+    r = load(("c.csv", conv), ("m.csv", msgs))
+    assert (r.files[1].read, r.files[1].loaded, r.files[1].rejected) == (4, 2, 2)
+    assert [(i["row"], i["reason"]) for i in issues(db)] == [
+        (3, "orphan message: no conversation c8 in the conversation files"),
+        (4, "orphan message: no conversation c9 in the conversation files"),
+    ]
+    assert rows(db.con, "SELECT conversation_id, n_messages, ai_messages, t_first, last_author FROM message_facts") == [
+        ("c1", 2, 1, "hello", "ai")
+    ]
+    assert rows(db.con, "SELECT count(*) FROM messages") == [(2,)]
+
+
+def test_messages_without_a_conversation_file_are_all_orphans(load, db):
+    r = load(("m.csv", "conversation_id,sent_at,author_type\nc1,2024-01-01T10:01:00Z,customer\n"))
+    assert (r.files[0].read, r.files[0].loaded, r.files[0].rejected) == (1, 0, 1)
+    assert issues(db)[0]["reason"] == "orphan message: no conversation c1 in the conversation files"
+    assert rows(db.con, "SELECT count(*) FROM messages") == [(0,)]
+    assert rows(db.con, "SELECT count(*) FROM message_facts") == [(0,)]
+
+
 def test_two_files_feed_one_table_and_extras_are_kept(load, db):
     ai = "conversation_id,customer_id,created_at,handled_by,fin_topic\nA1,u1,2024-01-01,ai,x\n"
     desk = "ticket_id,requester_email,created_at,status,priority\nT1,u1,2024-01-02,open,high\n"
