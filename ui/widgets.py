@@ -108,7 +108,7 @@ def plot(fig, what: str, where=None) -> None:
     """A chart, or one sentence when it has nothing to draw (no empty axes)."""
     where = where or st
     if charts.has_data(fig):
-        where.plotly_chart(fig, width="stretch")
+        where.plotly_chart(charts.wrap_title(fig), width="stretch")
     else:
         where.caption(f"{what}: nothing to draw from these files yet.")
 

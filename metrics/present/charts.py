@@ -14,6 +14,30 @@ HANDLER_COLOURS = {"AI conversations": BLUE, "Human conversations": RED}
 LAYOUT = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 380}
 
 
+TITLE_CHARS = 42  # a title line that fits a phone's width (390 px); plotly cuts a longer one at the edge
+TITLE_LINE = 24  # pixels of top margin per extra title line (the theme's title font with its line spacing)
+
+
+def wrap_title(fig: go.Figure, width: int = TITLE_CHARS) -> go.Figure:
+    """The figure with its title broken into lines of at most `width` characters at spaces (plotly never wraps
+    a title: a long one was cut off on a phone), and the top margin grown to hold the extra lines."""
+    import textwrap
+
+    text = fig.layout.title.text
+    if not text or len(text) <= width:
+        return fig
+    lines = [part for line in text.split("<br>") for part in textwrap.wrap(line, width, break_long_words=False)]
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else LAYOUT["margin"]["t"]
+    height = fig.layout.height or LAYOUT["height"]
+    fig.update_layout(  # the first line about 6 px from the top, the others below it in the margin made for
+        # them (measured in chromium: plotly anchors a title's top about 15 px above its first line's, and
+        # ignores its padding against the container, so the place is given as a fraction of the height)
+        title={"text": "<br>".join(lines), "yref": "container", "y": 1 - 21 / height, "yanchor": "top"},
+        margin={"t": top + TITLE_LINE * (len(lines) - 1)},
+    )
+    return fig
+
+
 def esc(text: object) -> str:
     return html.escape("" if text is None else str(text))
 
