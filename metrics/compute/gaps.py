@@ -116,10 +116,23 @@ def _read_answers(db: Database) -> dict[tuple[str, str], list[list[str]]]:
     for topic, author, texts in rows(
         db.con,
         # max_by keeps the n newest per group without sorting every message (a window over them: 1.7 s -> 0.7 s
-        # at 1M conversations); ties in time go to the earlier message, then the later conversation id.
-        f"""SELECT topic, author_type, max_by(m.text, (m.sent_at, -m.seq, m.conversation_id), $n)
-            FROM messages m JOIN {SIGNALS} s USING (conversation_id)
-            WHERE s.topic IS NOT NULL AND m.author_type IN ('human', 'ai') AND m.text IS NOT NULL
+        # at 1M conversations); ties in time go to the earlier message, then the later conversation id. It runs
+        # only on the days that hold a group's n newest (counted per day first): keeping the n best of every
+        # message was most of the time (1.45 s -> 0.49 s on 3.5M answers at 1M conversations, the same texts).
+        f"""WITH answers AS (
+                SELECT s.topic, m.author_type, m.text, m.sent_at, m.seq, m.conversation_id,
+                    epoch_us(m.sent_at) // 86400000000 AS day
+                FROM messages m JOIN {SIGNALS} s USING (conversation_id)
+                WHERE s.topic IS NOT NULL AND m.author_type IN ('human', 'ai') AND m.text IS NOT NULL),
+            per_day AS (SELECT topic, author_type, day, count(*) AS n FROM answers GROUP BY ALL),
+            first_day AS (  -- the oldest day with fewer than n answers after it holds the n-th newest
+                SELECT topic, author_type, min(day) AS day FROM (
+                    SELECT topic, author_type, day,
+                        sum(n) OVER (PARTITION BY topic, author_type ORDER BY day DESC) - n AS newer
+                    FROM per_day)
+                WHERE newer < $n GROUP BY ALL)
+            SELECT a.topic, a.author_type, max_by(a.text, (a.sent_at, -a.seq, a.conversation_id), $n)
+            FROM answers a JOIN first_day f ON f.topic = a.topic AND f.author_type = a.author_type AND a.day >= f.day
             GROUP BY 1, 2 ORDER BY 1, 2""",
         {"n": SAMPLE},
     ):

@@ -324,3 +324,33 @@ def test_unanswered_questions_are_grouped_from_failed_ai_conversations_only(db):
     assert got[0].share == pytest.approx(20 / 40)
     assert not any({"invoice", "receipt", "billing"} & set(g.terms) for g in got)
     assert [g.example_ids[0][:3] for g in got] == ["add", "pay", "can"]
+
+
+@pytest.mark.parametrize("n, human", [(3, ["c1", "c2", "b2"]), (2, ["c1", "c2"]), (9, ["c1", "c2", "b2", "b1", "a1"])])
+def test_knowledge_gaps_read_each_topics_newest_answers_whatever_day_they_fall_on(db, monkeypatch, n, human):
+    """The answers a gap reads are each topic's n newest per author (ties in time: the earlier message first),
+    though only the days holding them are searched: with n = 3 the newest are day 3's two and day 2's later one;
+    with n = 2 day 3 alone; with more than there are, all of them. A conversation without a topic and an empty
+    text are not read."""
+    from metrics.compute import gaps
+
+    db.con.execute("CREATE TABLE signals (conversation_id VARCHAR, topic VARCHAR)")
+    db.con.execute("INSERT INTO signals VALUES ('k1', 'T'), ('k2', 'T'), ('k3', NULL)")
+    db.con.execute(
+        "CREATE TABLE messages (conversation_id VARCHAR, author_type VARCHAR, text VARCHAR, sent_at TIMESTAMPTZ, "
+        "seq HUGEINT)"
+    )
+    msgs = [  # (conversation, author, text, sent_at, seq)
+        ("k1", "human", "a1", "2024-01-01 10:00:00+00", 1),
+        ("k1", "ai", "x1", "2024-01-01 10:01:00+00", 2),
+        ("k1", "human", "b1", "2024-01-02 09:00:00+00", 3),
+        ("k2", "human", "b2", "2024-01-02 18:00:00+00", 4),
+        ("k2", "human", "c2", "2024-01-03 08:00:00+00", 6),  # same time as c1, later in the file
+        ("k2", "human", "c1", "2024-01-03 08:00:00+00", 5),
+        ("k2", "human", None, "2024-01-04 08:00:00+00", 7),
+        ("k3", "human", "no topic", "2024-01-05 08:00:00+00", 8),
+    ]
+    db.con.executemany("INSERT INTO messages VALUES (?, ?, ?, CAST(? AS TIMESTAMPTZ), ?)", msgs)
+    monkeypatch.setattr(gaps, "SAMPLE", n)
+    monkeypatch.setattr(gaps, "words", lambda texts, known: list(texts))  # the texts themselves, not phrases
+    assert gaps._read_answers(db) == {("T", "ai"): ["x1"], ("T", "human"): human}
