@@ -96,7 +96,12 @@ def _widget(s: Session, name: str):
     if isinstance(default, (int, float)):
         num = int if isinstance(default, int) else float
         step = None if m.step is None else num(m.step)
-        return st.number_input(m.label, num(m.lo), num(m.hi), default, step, key=name, bind=bind, help=m.help)
+        # hours, thresholds and days as typed ("72", "-0.05"), not with two decimals ("72.00"); amounts of money
+        # (up to a billion: %g would write 1e+09) keep Streamlit's two decimals
+        fmt = "%g" if num is float and m.hi <= 1e5 else None
+        return st.number_input(
+            m.label, num(m.lo), num(m.hi), default, step, format=fmt, key=name, bind=bind, help=m.help
+        )
     if isinstance(default, tuple):
         return st.text_input(m.label, ", ".join(default), key=name, help=m.help)
     return st.text_input(m.label, default, key=name, help=m.help)

@@ -131,6 +131,14 @@ def test_changing_the_return_window_changes_the_numbers():
     assert float(after.rstrip("%")) > float(before.rstrip("%"))  # a shorter window finds fewer returns
 
 
+def test_hours_and_thresholds_show_as_typed_and_money_with_two_decimals():
+    """The return window shows "72", not "72.00" (printf %g); the licence cost keeps two decimals."""
+    at = _app().run()
+    assert at.number_input(key="return_window_hours").proto.format == "%g"
+    at.switch_page("pages/business.py").run()
+    assert at.number_input(key="cost-license_per_month").proto.format in ("", "%0.2f")
+
+
 def _open(at: AppTest, group: str) -> AppTest:
     """Open a sidebar group whose inputs are drawn only while open (ui.sidebar.LAZY_GROUPS)."""
     at.session_state[f"sidebar-{group}"] = True
