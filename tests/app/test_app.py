@@ -245,6 +245,8 @@ def test_changing_the_license_fee_changes_the_cost_cards():
     before = _metrics(at)["Cost per AI resolution"]
     assert before.endswith(" USD")  # SPEC 8: the currency is shown with every money figure
     assert any("example prices" in w.value for w in at.warning)  # nobody entered a price yet
+    # said once above the cards, not again under each of the five cost and capacity cards
+    assert not any("Example prices: enter yours" in c.value for c in at.caption)
     at.number_input(key="cost-license_per_month").set_value(10_000.0).run()
     after = _metrics(at)["Cost per AI resolution"]
     assert float(after[:-4].replace(",", "")) > float(before[:-4].replace(",", ""))
