@@ -51,12 +51,11 @@ be = business.break_even(months, s.settings, tr)
 fallback = sum(m.minutes_from_settings for m in months)
 lic = sum(1 for m in months if m.licensed)
 
-# the warning above says once that the prices are examples: not again under each card
-cards(s, ["cost_per_resolution_ai", "cost_per_resolution_human", "cost_per_resolution_blended"], res, price_note=False)
+cards(s, ["cost_per_resolution_ai", "cost_per_resolution_human", "cost_per_resolution_blended"], res)
 if has_ai(s):
     cols = st.columns(3)
-    card(cols[0], "capacity_hours_freed", res["capacity_hours_freed"], price_note=False)
-    card(cols[1], "capacity_fte", res["capacity_fte"], price_note=False)
+    card(cols[0], "capacity_hours_freed", res["capacity_hours_freed"])
+    card(cols[1], "capacity_fte", res["capacity_fte"])
     cols[2].metric(
         "Break-even AI resolutions per month",
         "never" if be is None else f"{be:,.0f}",

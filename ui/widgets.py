@@ -56,21 +56,13 @@ def shown(s: Session, ids: list[str]) -> list[str]:
     return ids if has_ai(s) else [i for i in ids if not registry.is_ai_only(i)]
 
 
-def cards(
-    s: Session,
-    ids: list[str],
-    now: dict,
-    recent: dict | None = None,
-    before: dict | None = None,
-    price_note: bool = True,
-) -> None:
-    """Metric cards four to a row, only those the data can show; a metric with a target says whether it is met.
-    `price_note`: see `card`."""
+def cards(s: Session, ids: list[str], now: dict, recent: dict | None = None, before: dict | None = None) -> None:
+    """Metric cards four to a row, only those the data can show; a metric with a target says whether it is met."""
     ids = shown(s, ids)
     goals, _ = targets.parse(s.settings)
     for start in range(0, len(ids), 4):
         for col, mid in zip(st.columns(4), ids[start : start + 4]):
-            card(col, mid, now[mid], (recent or {}).get(mid), (before or {}).get(mid), price_note)
+            card(col, mid, now[mid], (recent or {}).get(mid), (before or {}).get(mid))
             if mid in goals:
                 ok = targets.met(mid, now[mid].value, goals[mid])
                 verdict = {True: "met", False: "not met", None: "no value yet"}[ok]
@@ -122,16 +114,11 @@ def plot(fig, what: str, where=None) -> None:
 
 
 def card(
-    col,
-    spec_id: str,
-    now: MetricResult,
-    recent: MetricResult | None = None,
-    before: MetricResult | None = None,
-    price_note: bool = True,
+    col, spec_id: str, now: MetricResult, recent: MetricResult | None = None, before: MetricResult | None = None
 ) -> None:
     """A headline number, its definition on hover, and the change from `before` to `recent`. A cost or capacity
-    figure on example prices says so under it (`price_note`; off where the page says it once above its cards);
-    its definition on hover says so in any case."""
+    figure on example prices says so in its definition on hover; the Business impact page, the only one that
+    shows them, says so once above its cards."""
     spec = registry.get(spec_id)
     delta = None
     if recent is not None and before is not None and before.value is not None and recent.value is not None:
@@ -146,8 +133,6 @@ def card(
         delta_arrow="off" if delta == "no change" else "auto",
         help=f"{spec.definition}{n}" + (f" Note: {note}." if note else ""),
     )
-    if note and price_note and now.value is not None:
-        col.caption("Example prices: enter yours on the Business impact page.")
 
 
 def results_table(

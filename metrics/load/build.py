@@ -238,10 +238,9 @@ def build(db: Database, staged: list[Staged]) -> dict[str, int]:
         )[0]
         if counted < total:
             _reject_orphans(db, conv)
-    elif msgs:  # no conversation file: every message is an orphan
-        _reject_orphans(db, None)
-        q(con, f"CREATE TABLE message_facts AS SELECT {FACT_COLUMNS} WHERE false")
     else:
+        if msgs:  # no conversation file: every message is an orphan
+            _reject_orphans(db, None)
         q(con, f"CREATE TABLE message_facts AS SELECT {FACT_COLUMNS} WHERE false")
     if conv:
         q(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import math
+import textwrap
 
 import plotly.graph_objects as go
 
@@ -21,8 +22,6 @@ TITLE_LINE = 24  # pixels of top margin per extra title line (the theme's title 
 def wrap_title(fig: go.Figure, width: int = TITLE_CHARS) -> go.Figure:
     """The figure with its title broken into lines of at most `width` characters at spaces (plotly never wraps
     a title: a long one was cut off on a phone), and the top margin grown to hold the extra lines."""
-    import textwrap
-
     text = fig.layout.title.text
     if not text or len(text) <= width:
         return fig
