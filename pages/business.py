@@ -11,6 +11,7 @@ from metrics.core.errors import SettingsError
 from metrics.present import charts, formatting
 from metrics.present.formatting import p_value, test_name
 from ui.frame import inside_frame
+from ui.sidebar import number_format
 from ui.state import change_settings, remembered, session, signals_or_stop
 from ui.text import md_escape
 from ui.widgets import card, cards, has_ai, plot, show_table
@@ -23,14 +24,22 @@ signals_or_stop(s)
 
 st.subheader(f"Cost inputs (in {s.settings.currency})")
 COST_INPUTS = [k for k in settings_mod.in_group("Costs") if k != "currency"]
-input_cols = st.columns(len(COST_INPUTS) + 1)
+# four to a row: seven in one row cut "2000.00" to "2000.0" at 1440 px
+input_cols = [c for _ in range(0, len(COST_INPUTS) + 1, 4) for c in st.columns(4)]
 costs = {}
 for col, name in zip(input_cols, COST_INPUTS):
     m = settings_mod.META[name]
     costs[name] = col.number_input(
-        m.label, m.lo, m.hi, float(getattr(s.settings, name)), m.step, key="cost-" + name, help=m.help
+        m.label,
+        m.lo,
+        m.hi,
+        float(getattr(s.settings, name)),
+        m.step,
+        format=number_format(m),
+        key="cost-" + name,
+        help=m.help,
     )
-currency = input_cols[-1].text_input(
+currency = input_cols[len(COST_INPUTS)].text_input(
     settings_mod.META["currency"].label, s.settings.currency, max_chars=3, key="cost-currency"
 )
 try:

@@ -55,6 +55,13 @@ SIDEBAR_GROUPS = (
 )
 
 
+def number_format(m: settings_mod.Meta) -> str | None:
+    """How a decimal setting is shown in its input: hours, minutes, thresholds and days as typed ("72", "-0.05"),
+    not with two decimals ("72.00"); amounts of money keep Streamlit's two decimals (and %g would write a
+    billion as 1e+09)."""
+    return None if m.unit == "currency" else "%g"
+
+
 def _widget(s: Session, name: str):
     """The input for one setting, from its declaration: label, help, limits, step, URL binding."""
     m = settings_mod.META[name]
@@ -96,9 +103,7 @@ def _widget(s: Session, name: str):
     if isinstance(default, (int, float)):
         num = int if isinstance(default, int) else float
         step = None if m.step is None else num(m.step)
-        # hours, thresholds and days as typed ("72", "-0.05"), not with two decimals ("72.00"); amounts of money
-        # (up to a billion: %g would write 1e+09) keep Streamlit's two decimals
-        fmt = "%g" if num is float and m.hi <= 1e5 else None
+        fmt = number_format(m) if num is float else None
         return st.number_input(
             m.label, num(m.lo), num(m.hi), default, step, format=fmt, key=name, bind=bind, help=m.help
         )

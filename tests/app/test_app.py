@@ -137,6 +137,7 @@ def test_hours_and_thresholds_show_as_typed_and_money_with_two_decimals():
     assert at.number_input(key="return_window_hours").proto.format == "%g"
     at.switch_page("pages/business.py").run()
     assert at.number_input(key="cost-license_per_month").proto.format in ("", "%0.2f")
+    assert at.number_input(key="cost-human_minutes_per_conversation").proto.format == "%g"  # minutes, not money
 
 
 def _open(at: AppTest, group: str) -> AppTest:
